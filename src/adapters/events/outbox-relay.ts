@@ -1,0 +1,132 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.ts';
+import type { Logger } from '../../lib/logger.ts';
+import type { EventStream } from '../../ports/events.ts';
+import type { SqlEventOutbox } from './sql-event-outbox.ts';
+
+export interface OutboxRelayOptions {
+  db: Kysely<Database>;
+  outbox: SqlEventOutbox;
+  stream: EventStream;
+  logger: Logger;
+  /** Row locks (PostgreSQL): relays on several instances claim disjoint batches. */
+  rowLocks: boolean;
+  pollMs: number;
+  retentionMs: number;
+  batchSize?: number;
+  now?: () => number;
+}
+
+const SWEEP_EVERY_MS = 60_000;
+const MAX_BACKOFF_MS = 10_000;
+// A record written inside a transaction wakes the relay before the commit. With a pool of
+// connections (PostgreSQL) the relay's first look can miss it, so after a wake that found
+// nothing it looks again at 2, 4, 8 … ms for this long, instead of waiting for the poll.
+const COMMIT_GRACE_MS = 500;
+const FIRST_RECHECK_MS = 2;
+
+/**
+ * Moves recorded events from the outbox to the stream: at least once (a record is marked only
+ * after the stream accepted it), oldest first. Woken by each new record, and polls for records
+ * committed by other processes or left by a failed attempt.
+ */
+export class OutboxRelay {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private failures = 0;
+  private lastSweep = 0;
+  private wokenAt = Number.NEGATIVE_INFINITY;
+  private recheckMs = FIRST_RECHECK_MS;
+  private readonly now: () => number;
+
+  constructor(private readonly o: OutboxRelayOptions) {
+    this.now = o.now ?? Date.now;
+  }
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  /** A record was written: publish soon (coalesced with a drain already running). */
+  wake(): void {
+    if (this.stopped) return;
+    this.wokenAt = this.now();
+    this.recheckMs = FIRST_RECHECK_MS;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Publishes everything pending now; resolves with how many events went out. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.batch();
+      total += n;
+      if (n < (this.o.batchSize ?? 500)) return total;
+    }
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), ms);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.running || this.stopped) return;
+    this.again = false;
+    let published = 0;
+    this.running = (async () => {
+      try {
+        published = await this.drain();
+        this.failures = 0;
+        if (this.now() - this.lastSweep > SWEEP_EVERY_MS) {
+          this.lastSweep = this.now();
+          await this.o.outbox.sweep(this.now() - this.o.retentionMs);
+        }
+      } catch (err) {
+        this.failures += 1;
+        this.o.logger.warn({ err, failures: this.failures }, 'event relay: publish failed; will retry');
+      }
+    })();
+    await this.running;
+    this.running = undefined;
+    let delay = this.failures > 0 ? Math.min(MAX_BACKOFF_MS, this.o.pollMs * 2 ** this.failures) : this.again ? 0 : this.o.pollMs;
+    if (delay > this.recheckMs && published === 0 && this.now() - this.wokenAt < COMMIT_GRACE_MS) {
+      delay = this.recheckMs;
+      this.recheckMs *= 2;
+    }
+    this.schedule(delay);
+  }
+
+  private async batch(): Promise<number> {
+    const limit = this.o.batchSize ?? 500;
+    const { db, outbox, stream } = this.o;
+    if (!this.o.rowLocks) {
+      const events = await outbox.pending(db, limit, false);
+      if (events.length === 0) return 0;
+      await stream.publish(events);
+      await outbox.markPublished(db, events.map((e) => e.id), this.now());
+      return events.length;
+    }
+    return db.transaction().execute(async (trx) => {
+      const events = await outbox.pending(trx, limit, true);
+      if (events.length === 0) return 0;
+      await stream.publish(events);
+      await outbox.markPublished(trx, events.map((e) => e.id), this.now());
+      return events.length;
+    });
+  }
+}

@@ -1,0 +1,126 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NatsLogQueue } from '../adapters/log-queue/nats-log-queue.ts';
+import { NatsLogTail } from '../adapters/log-queue/nats-log-tail.ts';
+import { SqliteLogQueue } from '../adapters/log-queue/sqlite-log-queue.ts';
+import type { Config } from '../config/index.ts';
+import type { SqlStore } from '../db/database.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { MetricsRegistry } from '../lib/metrics.ts';
+import type { KvStore } from '../ports/kv.ts';
+import { seqAbove, type LogQueue } from '../ports/log-queue.ts';
+import { LogHotCache } from '../modules/logs/hot-cache.ts';
+import { LogTailHub } from '../modules/logs/tail.ts';
+import { startInlineWriter, startWriterThread, type LogWriterHandle } from '../workers/log-writer-handle.ts';
+import { logQueuePath } from '../workers/log-writer-host.ts';
+import type { WriteCycleStats } from '../workers/log-writer.ts';
+
+/** The log pipeline as the API process holds it (docs/logs.md). */
+export interface LogsRuntime {
+  /** Where ingest puts batches (durably, before answering 202). */
+  queue: LogQueue;
+  /** This process's live-tail fan-out. */
+  hub: LogTailHub;
+  /** `source=kv` reads. */
+  hotCache: LogHotCache;
+  /** Resolves once every writer publishes the project's new batches to this process's tail. */
+  tailSettled(projectId: string): Promise<void>;
+  /** One retention pass now (the writer also runs them on a timer). */
+  runRetention(): Promise<number>;
+  /** Resolves once everything queued so far is stored (tests, benches). */
+  drained(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface LogsDeps {
+  sql: SqlStore;
+  kv: KvStore;
+  logger: Logger;
+  metrics: MetricsRegistry;
+  sqlSchema?: string | undefined;
+  /** False: no writer in this process (the mail worker; API-only instances set LOG_WRITER=off). */
+  writer?: boolean;
+}
+
+function cycleMetrics(metrics: MetricsRegistry): (s: WriteCycleStats) => void {
+  const written = metrics.counter('basalt_logs_written_total', 'Log entries stored by the writer.').series();
+  const duplicates = metrics.counter('basalt_logs_redelivered_batches_total', 'Queued batches delivered again and skipped (already stored).').series();
+  const orphaned = metrics.counter('basalt_logs_orphaned_batches_total', 'Queued batches dropped because their project was deleted.').series();
+  const lag = metrics.histogram('basalt_logs_write_lag_seconds', 'Time from a batch’s arrival to its storage.', [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]).series({});
+  // Busy time over elapsed time is the writer's saturation: near 1, it is the bottleneck.
+  const busy = metrics.counter('basalt_log_writer_busy_seconds_total', 'Time the log writer spent writing, by phase (store: the SQL transaction; other: hot cache, tail, acknowledgement).');
+  const storeBusy = busy.series({ phase: 'store' });
+  const otherBusy = busy.series({ phase: 'other' });
+  return (s) => {
+    storeBusy.inc(s.storeMs / 1000);
+    otherBusy.inc((s.busyMs - s.storeMs) / 1000);
+    written.inc(s.entries);
+    if (s.duplicates) duplicates.inc(s.duplicates);
+    if (s.orphaned) orphaned.inc(s.orphaned);
+    lag.observe(s.maxLagMs / 1000);
+  };
+}
+
+/**
+ * Builds the log pipeline from config: the queue (SQLite file, or NATS JetStream with
+ * NATS_URL) with its sequences above every stored id, the tail hub (fed across instances
+ * over NATS when configured), the hot-cache reader, and the writer (LOG_WRITER).
+ */
+export async function buildLogs(config: Config, deps: LogsDeps): Promise<LogsRuntime> {
+  const { sql, kv, logger } = deps;
+  const maxId = Number((await sql.db.selectFrom('logs').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst())?.id ?? 0);
+  const minSeq = seqAbove(maxId);
+  const queue: LogQueue = config.NATS_URL
+    ? await NatsLogQueue.connect({ url: config.NATS_URL, stream: config.LOG_QUEUE_STREAM, minSeq, maxBytes: config.LOG_QUEUE_MAX_BYTES })
+    : new SqliteLogQueue({ path: logQueuePath(config), minSeq, maxBytes: config.LOG_QUEUE_MAX_BYTES });
+  const hub = new LogTailHub();
+  let natsTail: NatsLogTail | undefined;
+  if (config.NATS_URL) {
+    try {
+      natsTail = await NatsLogTail.connect({ url: config.NATS_URL, prefix: config.LOG_QUEUE_STREAM, kv, logger });
+      natsTail.attach(hub);
+    } catch (err) {
+      await queue.close();
+      throw err;
+    }
+  }
+  // The writer boots in the background (a thread takes a moment to load): requests can be
+  // queued before it runs, and it drains whatever an earlier run left queued.
+  const options = { config, sqlSchema: deps.sqlSchema, logger, hub, onCycle: cycleMetrics(deps.metrics) };
+  const mode = deps.writer === false ? 'off' : config.LOG_WRITER;
+  const writer: Promise<LogWriterHandle | undefined> = (mode === 'thread' ? startWriterThread(options) : mode === 'inline' ? startInlineWriter(options) : Promise.resolve(undefined)).catch(
+    (err: unknown) => {
+      logger.error({ err }, 'log writer did not start: ingested logs stay queued');
+      return undefined;
+    },
+  );
+  return {
+    queue,
+    hub,
+    hotCache: new LogHotCache(kv, { entries: config.LOG_HOT_CACHE_ENTRIES, minutes: config.LOG_HOT_CACHE_MINUTES }),
+    tailSettled: async () => {
+      // Across instances, writers learn of a new subscriber from the KV store, a moment later;
+      // this process's writer thread, once it has answered.
+      if (natsTail) await sleep(NatsLogTail.interestSettledMs);
+      else await (await writer)?.interestSettled();
+    },
+    runRetention: async () => {
+      const running = await writer;
+      if (!running) throw new Error('no log writer runs in this process');
+      return running.runRetention();
+    },
+    drained: async (timeoutMs = 30_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while ((await queue.stats()).batches > 0) {
+        if (Date.now() > deadline) throw new Error('log queue not drained in time');
+        await sleep(20);
+      }
+    },
+    close: async () => {
+      // Stop taking requests' batches first; whatever is queued stays queued, durably.
+      await queue.close();
+      await (await writer)?.stop();
+      await natsTail?.close();
+      hub.clear();
+    },
+  };
+}

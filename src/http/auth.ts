@@ -1,0 +1,44 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { AppError } from '../errors/index.ts';
+import type { AuthenticatedUser, SessionsService } from '../modules/sessions/service.ts';
+import type { AppEnv } from './env.ts';
+import { requestHeader } from './node-request.ts';
+
+/** API keys (`bsk_…`) are handled by the key middleware; everything else must be an access token. */
+const API_KEY_PREFIX = 'bsk_';
+
+export function bearerToken(c: Context): string | undefined {
+  const header = requestHeader(c, 'authorization');
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match) throw new AppError('user:invalid_token');
+  return match[1];
+}
+
+/**
+ * Resolves an access token to the signed-in user (`c.var.actor`). No token: the request
+ * goes on anonymous, and routes that need a user refuse it with `requireUser`.
+ */
+export function authenticate(sessions: SessionsService): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const token = bearerToken(c);
+    if (token !== undefined && !token.startsWith(API_KEY_PREFIX)) {
+      const actor = await sessions.authenticate(token);
+      c.set('actor', actor);
+      c.set('userId', actor.userId);
+    }
+    await next();
+  };
+}
+
+/** The signed-in user, or 401 user:unauthorized ("Authentication required"). */
+export function currentUser(c: Context<AppEnv>): AuthenticatedUser {
+  const actor = c.get('actor');
+  if (!actor) throw new AppError('user:unauthorized');
+  return actor;
+}
+
+export const requireUser: MiddlewareHandler<AppEnv> = async (c, next) => {
+  currentUser(c);
+  await next();
+};

@@ -1,0 +1,48 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { FieldIssue } from '../errors/index.ts';
+import type { ErrorType } from '../errors/types.ts';
+
+export interface Meta {
+  timestamp: string;
+  nextCursor?: string | null;
+}
+
+export interface SuccessEnvelope<T> {
+  success: true;
+  data: T;
+  error: null;
+  meta: Meta;
+}
+
+export interface ErrorBody {
+  code: string;
+  type: ErrorType;
+  message: string;
+  details?: FieldIssue[];
+  requestId: string;
+  /** Development only. */
+  cause?: string;
+  /** Development only. */
+  stack?: string;
+}
+
+export interface ErrorEnvelope {
+  success: false;
+  data: null;
+  error: ErrorBody;
+  meta: Meta;
+}
+
+export function successBody<T>(data: T, meta: Omit<Meta, 'timestamp'> = {}): SuccessEnvelope<T> {
+  return { success: true, data, error: null, meta: { timestamp: new Date().toISOString(), ...meta } };
+}
+
+export function errorBody(error: ErrorBody): ErrorEnvelope {
+  return { success: false, data: null, error, meta: { timestamp: new Date().toISOString() } };
+}
+
+/** Serialise a handler's result in the success envelope. */
+export function ok<T, S extends ContentfulStatusCode = 200>(c: Context, data: T, status?: S, meta: Omit<Meta, 'timestamp'> = {}) {
+  return c.json(successBody(data, meta), (status ?? 200) as S);
+}

@@ -1,0 +1,48 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Context } from 'hono';
+
+export interface NodeBindings {
+  incoming: IncomingMessage;
+  outgoing: ServerResponse;
+}
+
+/** The raw Node request/response that @hono/node-server passes as `c.env`, if served by it. */
+export function nodeBindings(c: Context): NodeBindings | undefined {
+  const env = c.env as Partial<NodeBindings> | undefined;
+  return env?.incoming?.headers !== undefined && typeof env.outgoing?.setHeader === 'function' ? (env as NodeBindings) : undefined;
+}
+
+/**
+ * One request header (`name` in lower case). Under @hono/node-server it is read from Node's
+ * parsed headers: `c.req.header()` builds a WHATWG Headers copy of every request header on
+ * first use, which cost more than the middleware reading it. In-process `app.fetch` (tests)
+ * keeps the portable path. Repeated headers read as Node joins them (`, `), except those
+ * Node keeps only once (Authorization among them).
+ */
+export function requestHeader(c: Context, name: string): string | undefined {
+  const env = c.env as Partial<NodeBindings> | undefined;
+  const headers = env?.incoming?.headers;
+  if (headers === undefined) return c.req.header(name);
+  const value = headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/**
+ * Makes `c.req.header(name)` read Node's parsed headers for this request. Hono's validators
+ * (and cookie helpers, body checks) call it, and the first call would otherwise build a WHATWG
+ * Headers copy of every request header, the largest cost of validating a GET's path
+ * parameters. Reading all headers (`c.req.header()`) keeps Hono's own path. Differences
+ * appear only with a repeated header: Node keeps the first of those it defines as single
+ * (Content-Type, Authorization, …) where Headers would join them.
+ */
+export function readHeadersFromNode(c: Context): void {
+  const headers = (c.env as Partial<NodeBindings> | undefined)?.incoming?.headers;
+  if (headers === undefined) return;
+  const req = c.req;
+  const header = (name?: string) => {
+    if (name === undefined) return (Object.getPrototypeOf(req) as typeof req).header.call(req);
+    const value = headers[name.toLowerCase()];
+    return Array.isArray(value) ? value.join(', ') : value;
+  };
+  req.header = header as typeof req.header;
+}

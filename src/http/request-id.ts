@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { Logger } from '../lib/logger.ts';
+import type { AppEnv } from './env.ts';
+import { nodeBindings } from './node-request.ts';
+
+export const REQUEST_ID_HEADER = 'X-Request-Id';
+const INCOMING_KEY = 'x-request-id';
+const VALID_INCOMING = /^[A-Za-z0-9._:-]{8,128}$/;
+
+export function newRequestId(): string {
+  return `req_${randomUUID().replaceAll('-', '')}`;
+}
+
+/**
+ * Keeps a well-formed incoming X-Request-Id (so a proxy's id correlates), replaces anything
+ * else, and gives the request a child logger bound to the id.
+ *
+ * Under @hono/node-server the header is read from and written to the Node objects directly:
+ * `c.req.header()` would build a WHATWG Headers copy of every request header, and
+ * `c.header()` a Headers object for the response, which together cost more than the rest
+ * of this middleware (bench/health.bench.ts). In-process `app.fetch` keeps the portable path.
+ */
+export function assignRequestId(c: Context<AppEnv>, logger: Logger): void {
+  const node = nodeBindings(c);
+  const raw = node ? node.incoming.headers[INCOMING_KEY] : c.req.header(REQUEST_ID_HEADER);
+  const incoming = Array.isArray(raw) ? raw[0] : raw;
+  const id = incoming !== undefined && VALID_INCOMING.test(incoming) ? incoming : newRequestId();
+  c.set('requestId', id);
+  c.set('log', logger.child({ reqId: id }));
+  // Node merges headers set here into whatever response Hono writes, error responses included.
+  if (node) node.outgoing.setHeader(REQUEST_ID_HEADER, id);
+  else c.header(REQUEST_ID_HEADER, id);
+}
+
+/** `assignRequestId` as a middleware of its own (the worker's app; see request-context.ts). */
+export function requestId(logger: Logger): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    assignRequestId(c, logger);
+    await next();
+  };
+}

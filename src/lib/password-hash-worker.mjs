@@ -1,0 +1,28 @@
+// One argon2 thread of src/lib/password-hash.ts's pool. Plain JavaScript on purpose: worker
+// threads do not inherit tsx's loader, and this file needs nothing but the native module.
+import { setPriority } from 'node:os';
+import { parentPort } from 'node:worker_threads';
+import { hashSync, verifySync } from '@node-rs/argon2';
+
+// Below the event loop: during a burst of sign-ups the hashes get the CPU that requests leave
+// idle, and requests keep theirs. Only on Linux, where the priority is per thread; elsewhere
+// it would lower the whole process, event loop included.
+if (process.platform === 'linux') {
+  try {
+    setPriority(10);
+  } catch {
+    // Not permitted here: hash at normal priority.
+  }
+}
+
+if (parentPort === null) throw new Error('password-hash-worker.mjs runs as a worker thread');
+const port = parentPort;
+
+port.on('message', (job) => {
+  try {
+    const value = job.op === 'hash' ? hashSync(job.password, job.options) : verifySync(job.hash, job.password);
+    port.postMessage({ ok: true, value });
+  } catch (err) {
+    port.postMessage({ ok: false, error: err instanceof Error ? err.message : String(err) });
+  }
+});

@@ -1,0 +1,143 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { AppError } from '../errors/index.ts';
+
+// OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane.
+// algorithm 2 = Argon2id (the package's const enum cannot be imported under verbatimModuleSyntax).
+const OPTIONS = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+type Job = { op: 'hash'; password: string; options: typeof OPTIONS } | { op: 'verify'; hash: string; password: string };
+type Reply = { ok: true; value: string | boolean } | { ok: false; error: string };
+
+interface Task {
+  job: Job;
+  resolve(value: string | boolean): void;
+  reject(err: Error): void;
+}
+
+interface Thread {
+  worker: Worker;
+  task: Task | undefined;
+}
+
+/**
+ * argon2 on a pool of worker threads, one hash at a time each, the rest queued in order.
+ *
+ * Why not @node-rs/argon2's async calls: they run on libuv's thread pool (4 threads), so ten
+ * concurrent sign-ups kept every core busy hashing and authenticated requests fell to a tenth
+ * of their rate (bench/auth.bench.ts). Here the pool has one thread per core, and each lowers
+ * its own scheduling priority (password-hash-worker.mjs): hashing takes what the event loop
+ * leaves, and the event loop is never starved. The workers are unreferenced while idle, so
+ * they never keep a process alive; one with a hash in flight does, so a CLI command that
+ * hashes and exits still gets its answer.
+ */
+class Argon2Pool {
+  private readonly threads: Thread[] = [];
+  private readonly queue: Task[] = [];
+  private closing = false;
+
+  constructor(private readonly size: number) {}
+
+  run(job: Job): Promise<string | boolean> {
+    this.closing = false;
+    return new Promise((resolve, reject) => {
+      this.queue.push({ job, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Ends idle threads now and busy ones after their current hash; later calls start new ones. */
+  async close(): Promise<void> {
+    this.closing = true;
+    const idle = this.threads.filter((t) => t.task === undefined);
+    for (const t of idle) this.remove(t);
+    await Promise.all(idle.map((t) => t.worker.terminate()));
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      const thread = this.threads.find((t) => t.task === undefined) ?? (this.threads.length < this.size ? this.spawn() : undefined);
+      if (thread === undefined) return;
+      const task = this.queue.shift() as Task;
+      thread.task = task;
+      thread.worker.ref();
+      thread.worker.postMessage(task.job);
+    }
+  }
+
+  private spawn(): Thread {
+    const worker = new Worker(new URL('./password-hash-worker.mjs', import.meta.url));
+    worker.unref();
+    const thread: Thread = { worker, task: undefined };
+    worker.on('message', (reply: Reply) => {
+      const task = thread.task;
+      thread.task = undefined;
+      worker.unref();
+      if (reply.ok) task?.resolve(reply.value);
+      else task?.reject(new Error(reply.error));
+      if (this.closing && this.queue.length === 0) {
+        this.remove(thread);
+        void worker.terminate();
+        return;
+      }
+      this.pump();
+    });
+    // A thread that fails (cannot load the native module, runs out of memory) fails its hash
+    // and is replaced by the next one needed.
+    const fail = (err: Error) => {
+      if (!this.threads.includes(thread)) return;
+      this.remove(thread);
+      thread.task?.reject(err);
+      thread.task = undefined;
+      this.pump();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`argon2 worker exited with code ${code}`)));
+    this.threads.push(thread);
+    return thread;
+  }
+
+  private remove(thread: Thread): void {
+    const i = this.threads.indexOf(thread);
+    if (i !== -1) this.threads.splice(i, 1);
+  }
+}
+
+const pool = new Argon2Pool(Math.max(1, availableParallelism()));
+
+export async function hashPassword(password: string): Promise<string> {
+  try {
+    return (await pool.run({ op: 'hash', password, options: OPTIONS })) as string;
+  } catch (cause) {
+    throw new AppError('system:hashing_error', { cause });
+  }
+}
+
+export async function verifyPassword(stored: string, password: string): Promise<boolean> {
+  try {
+    return (await pool.run({ op: 'verify', hash: stored, password })) as boolean;
+  } catch (cause) {
+    throw new AppError('system:hashing_error', { cause });
+  }
+}
+
+let dummy: Promise<string> | undefined;
+
+/**
+ * Verifies against a throw-away hash with the same parameters, so a login for an unknown
+ * account costs what a wrong password costs (no enumeration through timing).
+ */
+export async function burnPasswordVerify(password: string): Promise<false> {
+  dummy ??= hashPassword('basalt-dummy-password-for-timing');
+  const stored = await dummy.catch(() => {
+    dummy = undefined;
+    return null;
+  });
+  if (stored !== null) await pool.run({ op: 'verify', hash: stored, password }).catch(() => false);
+  return false;
+}
+
+/** Stops the hashing threads (graceful shutdown); hashing again later starts new ones. */
+export function closePasswordHashing(): Promise<void> {
+  return pool.close();
+}

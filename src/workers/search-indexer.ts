@@ -1,0 +1,84 @@
+import type { Logger } from '../lib/logger.ts';
+import type { UsersRepo } from '../modules/accounts/repo.ts';
+import type { PostsRepo } from '../modules/posts/repo.ts';
+import type { EventStream, EventSubscription, PublishedEvent } from '../ports/events.ts';
+import type { KvStore } from '../ports/kv.ts';
+import type { SearchIndex } from '../ports/search-index.ts';
+
+export interface SearchIndexerDeps {
+  stream: EventStream;
+  index: SearchIndex;
+  posts: PostsRepo;
+  users: UsersRepo;
+  kv: KvStore;
+  logger: Logger;
+  /** KV key of the last event handled, so a restart resumes within the retention window. */
+  checkpointKey?: string;
+}
+
+/**
+ * Keeps the search index following the data, through domain events: each event names a
+ * post or user; the indexer reads its CURRENT row and upserts it (or removes it when gone).
+ * Reading the row, not the event payload, makes replays and duplicates harmless and lets
+ * events arrive out of order. Events are handled one at a time, in arrival order.
+ */
+export class SearchIndexer {
+  private subscription: EventSubscription | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private pending = 0;
+  private readonly key: string;
+
+  constructor(private readonly deps: SearchIndexerDeps) {
+    this.key = deps.checkpointKey ?? 'search-indexer:checkpoint';
+  }
+
+  async start(): Promise<void> {
+    const after = (await this.deps.kv.get(this.key)) ?? undefined;
+    this.subscription = await this.deps.stream.subscribe({ all: true }, (e) => this.enqueue(e), after ? { after } : {});
+    if (after && !this.subscription.resumed) this.deps.logger.warn({ after }, 'search indexer: checkpoint past the event retention window; some changes may be missing from the index');
+  }
+
+  /** Resolves once every event received so far is handled (tests, benches). */
+  async idle(): Promise<void> {
+    while (this.pending > 0) await this.chain;
+  }
+
+  async stop(): Promise<void> {
+    await this.subscription?.close();
+    await this.idle();
+  }
+
+  private enqueue(event: PublishedEvent): void {
+    const target = this.target(event);
+    if (!target) return;
+    this.pending += 1;
+    this.chain = this.chain
+      .then(() => this.apply(target))
+      .then(async () => {
+        await this.deps.kv.set(this.key, event.id);
+      })
+      .catch((err: unknown) => this.deps.logger.error({ err, eventId: event.id, type: event.type }, 'search indexer: event not applied'))
+      .finally(() => {
+        this.pending -= 1;
+      });
+  }
+
+  private target(event: PublishedEvent): { kind: 'posts' | 'users'; id: string } | null {
+    const d = event.data;
+    if (event.type.startsWith('post.') && typeof d.postId === 'string') return { kind: 'posts', id: d.postId };
+    if (event.type.startsWith('user.') && typeof d.userId === 'string') return { kind: 'users', id: d.userId };
+    return null;
+  }
+
+  private async apply(t: { kind: 'posts' | 'users'; id: string }): Promise<void> {
+    const { index } = this.deps;
+    if (t.kind === 'posts') {
+      const p = await this.deps.posts.findById(t.id);
+      if (!p) return index.remove('posts', [t.id]);
+      return index.upsert([{ kind: 'posts', id: p.id, title: p.title ?? '', body: p.body, visibility: p.visibility, ownerId: p.author_id, createdAt: p.created_at }]);
+    }
+    const u = await this.deps.users.findById(t.id);
+    if (!u) return index.remove('users', [t.id]);
+    return index.upsert([{ kind: 'users', id: u.id, title: [u.handle, u.display_name].filter(Boolean).join(' '), body: u.bio ?? '', visibility: 'public', ownerId: u.id, createdAt: u.created_at }]);
+  }
+}

@@ -1,0 +1,159 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Container } from '../../src/app/container.ts';
+import { createTestApp, sqlBackends, type TestApp } from '../helpers/test-app.ts';
+import type { CallOptions } from '../helpers/http.ts';
+import { faultRoutes } from './fault-routes.ts';
+
+interface Scenario {
+  name: string;
+  method: string;
+  path: string;
+  options?: CallOptions;
+  status: number;
+  code?: string;
+  type?: string;
+  details?: Array<{ field: string; issue?: string }>;
+}
+
+const json = (value: unknown) => ({ json: value });
+const raw = (body: string, type = 'application/json') => ({ body, headers: { 'content-type': type } });
+
+/** PocketBase-style table: each row is one request and the envelope it must produce. */
+const scenarios: Scenario[] = [
+  { name: 'health answers in the success envelope', method: 'GET', path: '/health', status: 200 },
+  { name: 'unknown route', method: 'GET', path: '/v1/nothing-here', status: 404, code: 'system:not_found', type: 'NOT_FOUND' },
+  { name: 'wrong method on a known path', method: 'DELETE', path: '/health', status: 404, code: 'system:not_found' },
+  { name: 'malformed JSON', method: 'POST', path: '/v1/__test/echo', options: raw('{"name": "abc",'), status: 400, code: 'general:bad_request', type: 'VALIDATION_ERROR' },
+  { name: 'unsupported content type', method: 'POST', path: '/v1/__test/echo', options: raw('name=abc', 'application/x-www-form-urlencoded'), status: 400, code: 'general:bad_request', details: [{ field: 'Content-Type' }] },
+  { name: 'body without a content type', method: 'POST', path: '/v1/__test/echo', options: { body: '{}' , headers: { 'content-type': '' } }, status: 400, code: 'general:bad_request' },
+  {
+    name: 'every failing field is listed',
+    method: 'POST',
+    path: '/v1/__test/echo',
+    options: json({ name: 'ab', age: -1, email: 'not-an-email' }),
+    status: 400,
+    code: 'general:validation_error',
+    type: 'VALIDATION_ERROR',
+    details: [{ field: 'name' }, { field: 'age' }, { field: 'email' }],
+  },
+  { name: 'missing required fields', method: 'POST', path: '/v1/__test/echo', options: json({}), status: 400, code: 'general:validation_error', details: [{ field: 'name' }, { field: 'age' }, { field: 'email' }] },
+  { name: 'query validation', method: 'POST', path: '/v1/__test/echo?n=abc', options: json({ name: 'abc', age: 1, email: 'a@b.co' }), status: 400, code: 'general:validation_error', details: [{ field: 'n' }] },
+  { name: 'valid body echoes', method: 'POST', path: '/v1/__test/echo', options: json({ name: 'abc', age: 1, email: 'a@b.co' }), status: 200 },
+  { name: 'body over the limit (Content-Length)', method: 'POST', path: '/v1/__test/echo', options: raw(`{"name":"${'x'.repeat(5000)}"}`), status: 413, code: 'FILE_TOO_LARGE' },
+  { name: 'unexpected exception', method: 'GET', path: '/__test/boom', status: 500, code: 'system:internal_error', type: 'INTERNAL_ERROR' },
+  { name: 'failing statement', method: 'GET', path: '/__test/db', status: 500, code: 'system:database_error', type: 'INTERNAL_ERROR' },
+  { name: 'failing transaction', method: 'GET', path: '/__test/tx', status: 500, code: 'system:transaction_error', type: 'INTERNAL_ERROR' },
+];
+
+describe.each(sqlBackends())('error contract (%s)', (backend) => {
+  let t: TestApp;
+  const logLines: Array<Record<string, unknown>> = [];
+  beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        for (const line of String(chunk).split('\n')) if (line) logLines.push(JSON.parse(line));
+        done();
+      },
+    });
+    let container: Container | undefined;
+    t = await createTestApp({
+      sql: backend,
+      env: { BODY_LIMIT_BYTES: '1024' },
+      logger: pino({ level: 'info' }, sink),
+      extend: faultRoutes(() => container as Container),
+    });
+    container = t.container;
+  });
+  afterAll(() => t.close());
+
+  it.each(scenarios)('$name → $status', async (s) => {
+    const res = await t.call(s.method, s.path, s.options);
+    expect(res.status).toBe(s.status);
+    const body = res.body;
+    expect(typeof body.meta.timestamp).toBe('string');
+    expect(res.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{32}$/);
+    if (s.status < 400) {
+      expect(body).toMatchObject({ success: true, error: null });
+      return;
+    }
+    expect(body).toMatchObject({ success: false, data: null });
+    expect(body.error?.code).toBe(s.code);
+    if (s.type) expect(body.error?.type).toBe(s.type);
+    expect(body.error?.requestId).toBe(res.headers.get('x-request-id'));
+    if (body.error?.type === 'VALIDATION_ERROR') expect(Array.isArray(body.error.details)).toBe(true);
+    if (s.details) expect(body.error?.details).toEqual(s.details.map((d) => expect.objectContaining(d)));
+    // Not development: no internals leak.
+    expect(body.error?.cause).toBeUndefined();
+    expect(body.error?.stack).toBeUndefined();
+    expect(res.text).not.toContain('kaboom');
+  });
+
+  it('logs every request and the cause of a 500 with the request id', async () => {
+    const res = await t.call('GET', '/__test/boom');
+    const id = res.headers.get('x-request-id');
+    const lines = logLines.filter((l) => l.reqId === id);
+    expect(lines.find((l) => l.msg === 'request')).toMatchObject({ method: 'GET', path: '/__test/boom', status: 500 });
+    const failure = lines.find((l) => l.msg === 'request failed') as { err?: { message?: string }; code?: string } | undefined;
+    expect(failure?.code).toBe('system:internal_error');
+    expect(failure?.err?.message).toContain('kaboom');
+  });
+});
+
+describe('request id', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('keeps a valid incoming X-Request-Id', async () => {
+    const res = await t.call('GET', '/v1/missing', { headers: { 'x-request-id': 'edge-7f3a9c21:abc' } });
+    expect(res.headers.get('x-request-id')).toBe('edge-7f3a9c21:abc');
+    expect(res.body.error?.requestId).toBe('edge-7f3a9c21:abc');
+  });
+
+  it.each(['bad id with spaces', 'x', 'a'.repeat(200), '<script>'])('replaces an invalid one (%s)', async (incoming) => {
+    const res = await t.call('GET', '/health', { headers: { 'x-request-id': incoming } });
+    expect(res.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{32}$/);
+  });
+});
+
+describe('body limit on a chunked body', () => {
+  it('stops reading once the limit is passed', async () => {
+    const t = await createTestApp({ env: { BODY_LIMIT_BYTES: '4096' }, extend: faultRoutes(() => t.container) });
+    try {
+      let produced = 0;
+      const chunk = new TextEncoder().encode(`"${'x'.repeat(1022)}",`);
+      const stream = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          produced += chunk.length;
+          if (produced > 10 * 1024 * 1024) controller.close();
+          else controller.enqueue(chunk);
+        },
+      });
+      const res = await t.call('POST', '/v1/__test/echo', { body: stream, headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } });
+      expect(res.status).toBe(413);
+      expect(res.body.error?.code).toBe('FILE_TOO_LARGE');
+      expect(produced).toBeLessThan(64 * 1024);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('development mode', () => {
+  it('shows the cause and stack of an internal error, only there', async () => {
+    const t = await createTestApp({ env: { NODE_ENV: 'development' }, extend: faultRoutes(() => t.container) });
+    try {
+      const res = await t.call('GET', '/__test/boom');
+      expect(res.status).toBe(500);
+      expect(res.body.error?.cause).toContain('kaboom');
+      expect(res.body.error?.stack).toContain('fault-routes');
+      expect(res.body.error?.message).toBe('Internal server error');
+    } finally {
+      await t.close();
+    }
+  });
+});
