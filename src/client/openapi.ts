@@ -5417,7 +5417,7 @@ export interface paths {
         };
         /**
          * Live tail: new entries matching the filters (Server-Sent Events)
-         * @description Each entry is one event: `id` (the log id: send it back as `Last-Event-ID` to resume), `event: log`, `data` (the entry as JSON). The first event is `ready`. Comments (`: heartbeat`) keep the connection open. Pushed as the writer stores entries, on every instance.
+         * @description Each entry is one event: `id` (the log id: send it back as `Last-Event-ID` to resume), `event: log`, `data` (the entry as JSON). The first event is `ready`. Comments (`: heartbeat`) keep the connection open. Pushed as the writer stores entries, on every instance. The stream ends with an `end` event `{reason: "credentials_expired" | "access_revoked"}` when the access token (or key) expires, or when the key is revoked, the session ends or membership is lost (checked every LOG_TAIL_RECHECK_SECONDS).
          */
         get: {
             parameters: {
