@@ -61,7 +61,8 @@ export interface Services {
 export function buildServices(container: Container): Services {
   const { config, sql, kv, mailer, logger } = container;
   const signingKey = loadSigningKey(config);
-  const users = new UsersRepo(sql.db);
+  const sessionCacheTtlMs = config.SESSION_CACHE_TTL_SECONDS * 1000;
+  const users = new UsersRepo(sql.db, { cacheTtlMs: sessionCacheTtlMs });
   const tokens = new EmailTokens(sql.db);
   const absoluteLifetimeMs = config.SESSION_ABSOLUTE_LIFETIME_SECONDS * 1000;
   const sessionStore = new SessionStore(kv, {
@@ -69,6 +70,7 @@ export function buildServices(container: Container): Services {
     graceMs: config.REFRESH_REUSE_GRACE_SECONDS * 1000,
     // A separate key for refresh-token derivation, so the JWT key never signs anything else.
     rotationKey: createHmac('sha256', signingKey).update('basalt refresh rotation').digest(),
+    cacheTtlMs: sessionCacheTtlMs,
   });
   const signIn = buildSignInMethods({ config, db: sql.db, rowLocks: sql.capabilities.rowLocks, kv, users, tokens, mailer, logger, signingKey });
   const sessions = new SessionsService({

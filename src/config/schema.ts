@@ -94,6 +94,9 @@ export const configSchema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: positiveInt.default(15 * 60),
   SESSION_IDLE_TIMEOUT_SECONDS: positiveInt.default(7 * 24 * 3600),
   SESSION_ABSOLUTE_LIFETIME_SECONDS: positiveInt.default(30 * 24 * 3600),
+  // A session record (and the signed-in user shown by GET /v1/me) is reused in memory this
+  // long (0: read every time); revocation in another process reaches this one within it.
+  SESSION_CACHE_TTL_SECONDS: z.coerce.number().min(0).max(60).default(1),
   REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).default(10),
   VERIFICATION_TOKEN_TTL_SECONDS: positiveInt.default(24 * 3600),
   RESET_TOKEN_TTL_SECONDS: positiveInt.default(3600),

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import { precompiled } from '../../db/database.ts';
 import type { Database, UserRole, UsersTable } from '../../db/schema.ts';
+import { TtlCache } from '../../lib/ttl-cache.ts';
 
 export type UserRow = Selectable<UsersTable>;
 
@@ -22,7 +23,13 @@ export class UsersRepo {
   private byEmail: ((email: string) => Promise<UserRow[]>) | undefined;
   private byHandle: ((handle: string) => Promise<UserRow[]>) | undefined;
 
-  constructor(private readonly db: Kysely<Database>) {}
+  // Rows shown to their signed-in owner (GET /v1/me) on every page load; every write below drops the entry.
+  private readonly shown: TtlCache<string, UserRow>;
+
+  /** `cacheTtlMs`: how long `findForDisplay` may answer from memory (another process's writes show within it). */
+  constructor(private readonly db: Kysely<Database>, options: { cacheTtlMs?: number } = {}) {
+    this.shown = new TtlCache({ ttlMs: options.cacheTtlMs ?? 0 });
+  }
 
   async insert(row: UsersTable): Promise<void> {
     await this.db.insertInto('users').values(row).execute();
@@ -31,6 +38,20 @@ export class UsersRepo {
   async findById(id: string): Promise<UserRow | undefined> {
     this.byId ??= precompiled(this.db, (userId: string) => this.db.selectFrom('users').selectAll().where('id', '=', userId));
     return (await this.byId(id))[0];
+  }
+
+  /**
+   * The row to show, through a short cache. Only for display and for gates where a second's
+   * staleness opens no hole (an e-mail verified in another process counts a moment later);
+   * credentials, bans and 2FA are always read with `findById`.
+   */
+  async findForDisplay(id: string): Promise<UserRow | undefined> {
+    const hit = this.shown.get(id);
+    if (hit !== undefined) return hit;
+    const generation = this.shown.generation;
+    const row = await this.findById(id);
+    if (row !== undefined) this.shown.set(id, row, generation);
+    return row;
   }
 
   async findByEmail(email: string): Promise<UserRow | undefined> {
@@ -45,6 +66,7 @@ export class UsersRepo {
 
   async update(id: string, patch: Updateable<UsersTable>): Promise<UserRow | undefined> {
     await this.db.updateTable('users').set(patch).where('id', '=', id).execute();
+    this.shown.delete(id);
     return this.findById(id);
   }
 
@@ -56,11 +78,13 @@ export class UsersRepo {
       .where('id', '=', id)
       .where('password_hash', 'is', null)
       .executeTakeFirst();
+    this.shown.delete(id);
     return Number(r.numUpdatedRows) === 1;
   }
 
   async delete(id: string): Promise<void> {
     await this.db.deleteFrom('users').where('id', '=', id).execute();
+    this.shown.delete(id);
   }
 
   /** Keyset page ordered by id (ids sort by creation); `q` matches handle or e-mail prefix. */

@@ -107,7 +107,7 @@ export class AccountsService {
   }
 
   async me(userId: string): Promise<User> {
-    return presentUser(await this.mustFind(userId));
+    return presentUser(await this.mustFind(userId, true));
   }
 
   async updateProfile(userId: string, patch: ProfilePatch): Promise<User> {
@@ -149,12 +149,13 @@ export class AccountsService {
   /** Refuses an action listed in REQUIRE_VERIFIED_EMAIL_FOR for an unverified account. */
   async requireVerified(userId: string, action: string): Promise<void> {
     if (!this.deps.requireVerifiedFor.includes(action)) return;
-    const user = await this.mustFind(userId);
+    const user = await this.mustFind(userId, true);
     if (user.email_verified_at === null) throw new AppError('user:not_verified');
   }
 
-  private async mustFind(userId: string): Promise<UserRow> {
-    const user = await this.deps.users.findById(userId);
+  /** `forDisplay`: the short-cached read (UsersRepo.findForDisplay), for showing the user and the verified gate. */
+  private async mustFind(userId: string, forDisplay = false): Promise<UserRow> {
+    const user = forDisplay ? await this.deps.users.findForDisplay(userId) : await this.deps.users.findById(userId);
     if (!user) throw new AppError('session:not_found');
     return user;
   }

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { randomToken, safeEqual, sha256 } from '../../lib/crypto.ts';
+import { TtlCache } from '../../lib/ttl-cache.ts';
 import type { KvStore } from '../../ports/kv.ts';
 
 /** What a session knows about itself; kept in the KV store (SQLite-backed or Redis). */
@@ -33,6 +34,11 @@ export interface SessionStoreOptions {
   graceMs: number;
   /** Derives each rotation's successor, so a replay inside the grace window gets the same one. */
   rotationKey: Buffer;
+  /**
+   * How long a session record read from the KV store is reused in this process (0: never).
+   * Revocation here takes effect at once; revocation by another process within this time.
+   */
+  cacheTtlMs?: number;
 }
 
 const sessKey = (id: string) => `sess:${id}`;
@@ -47,7 +53,13 @@ const userSetKey = (userId: string) => `usess:${userId}`;
  * of logging the user out; a replay after it revokes the session.
  */
 export class SessionStore {
-  constructor(private readonly kv: KvStore, private readonly options: SessionStoreOptions) {}
+  // Every authenticated request reads its session: a KV round trip (a Redis hop, or a SQLite
+  // read transaction with its file locks) saved on all but the first within the TTL.
+  private readonly cache: TtlCache<string, SessionRecord>;
+
+  constructor(private readonly kv: KvStore, private readonly options: SessionStoreOptions) {
+    this.cache = new TtlCache({ ttlMs: options.cacheTtlMs ?? 0 });
+  }
 
   private ttlFor(record: SessionRecord, now: number): number {
     // Kept until the absolute lifetime ends (plus a minute), so expiry can be told apart from revocation.
@@ -75,6 +87,15 @@ export class SessionStore {
 
   /** The raw record, or null. Parsing failures read as null: a corrupt record is no session. */
   async get(id: string): Promise<SessionRecord | null> {
+    const hit = this.cache.get(id);
+    if (hit !== undefined) return hit;
+    const generation = this.cache.generation;
+    const record = await this.read(id);
+    if (record !== null) this.cache.set(id, record, generation);
+    return record;
+  }
+
+  private async read(id: string): Promise<SessionRecord | null> {
     const raw = await this.kv.get(sessKey(id));
     if (raw === null) return null;
     try {
@@ -86,6 +107,7 @@ export class SessionStore {
 
   async save(record: SessionRecord, now: number): Promise<void> {
     await this.kv.set(sessKey(record.id), JSON.stringify(record), { ttlMs: this.ttlFor(record, now) });
+    this.cache.delete(record.id);
   }
 
   /** Splits `<sessionId>.<secret>`; null when the shape is wrong. */
@@ -131,13 +153,17 @@ export class SessionStore {
       { op: 'delete', key: refreshKey(id) },
       ...(userId ? [{ op: 'setRemove' as const, key: userSetKey(userId), members: [id] }] : []),
     ]);
+    this.cache.delete(id);
   }
 
   /** Revokes every session of a user, except `keep` if given. Returns how many ended. */
   async revokeAll(userId: string, keep?: string): Promise<number> {
     const ids = (await this.kv.setMembers(userSetKey(userId))).filter((id) => id !== keep);
+    // Also drops records this process cached for sessions the set no longer lists.
+    this.cache.deleteWhere((record) => record.userId === userId && record.id !== keep);
     if (ids.length === 0) return 0;
     await this.kv.batch([...ids.flatMap((id) => [{ op: 'delete' as const, key: sessKey(id) }, { op: 'delete' as const, key: refreshKey(id) }]), { op: 'setRemove', key: userSetKey(userId), members: ids }]);
+    this.cache.deleteWhere((record) => record.userId === userId && record.id !== keep);
     return ids.length;
   }
 }
