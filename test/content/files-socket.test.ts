@@ -54,4 +54,27 @@ describe.each(stacks())('file uploads over a real socket ($name)', (stack) => {
     expect(res.body.error?.code).toBe('FILE_TOO_LARGE');
     expect(blobs().length).toBe(before);
   });
+
+  it('POST /v1/files/raw streams the body itself (201, size and sha256), and stops one over the limit with 413', async () => {
+    const me = await verifiedUser(app);
+    const bytes = randomBytes(5 * MiB);
+    const res = await call('POST', '/v1/files/raw?name=five.bin', { token: me.accessToken, body: bytes, headers: { 'content-type': 'application/octet-stream' } });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.data).toMatchObject({ name: 'five.bin', size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+    const before = blobs().length;
+    // Streamed without a Content-Length, so the limit is hit while reading, not up front.
+    const big = randomBytes(12 * MiB);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= big.length) return controller.close();
+        controller.enqueue(big.subarray(sent, sent + MiB));
+        sent += MiB;
+      },
+    });
+    const over = await call('POST', '/v1/files/raw?name=twelve.bin', { token: me.accessToken, body });
+    expect(over.status).toBe(413);
+    expect(over.body.error?.code).toBe('FILE_TOO_LARGE');
+    expect(blobs().length).toBe(before);
+  });
 });

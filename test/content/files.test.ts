@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filesUnder } from '../../src/ports/blob-store.contract.ts';
@@ -119,6 +120,66 @@ describe.each(stacks())('files ($name)', (stack) => {
     expect(res.status).toBe(403);
     expect(res.body.error?.code).toBe('user:not_verified');
     expect((await app.call('POST', '/v1/files', { body: form('x', 'a.txt') })).body.error?.code).toBe('user:unauthorized');
+  });
+
+  describe('POST /v1/files/raw (the body is the file)', () => {
+    it('uploads (201) with the same metadata as multipart: sniffed type, sanitised name, size, sha256, dimensions', async () => {
+      const me = await verifiedUser(app);
+      const res = await app.call('POST', `/v1/files/raw?name=${encodeURIComponent('../x/ré sumé:1.png')}`, { token: me.accessToken, body: PNG, headers: { 'content-type': 'text/html' } });
+      expect(res.status, res.text).toBe(201);
+      expect(res.body.data).toMatchObject({ name: 'ré sumé1.png', size: PNG.length, contentType: 'image/png', width: 3, height: 2, sha256: createHash('sha256').update(PNG).digest('hex') });
+      const back = await app.app.fetch(new Request(`http://basalt.test/v1/files/${res.body.data.id}/content`, { headers: { authorization: `Bearer ${me.accessToken}` } }));
+      expect(Buffer.from(await back.arrayBuffer()).equals(PNG)).toBe(true);
+      const unnamed = await app.call('POST', '/v1/files/raw', { token: me.accessToken, body: 'plain words' });
+      expect(unnamed.body.data).toMatchObject({ name: 'file', size: 11, contentType: 'text/plain; charset=utf-8' });
+      const empty = await app.call('POST', '/v1/files/raw?name=empty.bin', { token: me.accessToken, body: new Uint8Array(0) });
+      expect(empty.body.data).toMatchObject({ name: 'empty.bin', size: 0 });
+    });
+
+    it('over MAX_UPLOAD_BYTES → 413 FILE_TOO_LARGE (declared or streamed), nothing left behind', async () => {
+      const me = await verifiedUser(app);
+      const before = blobs().length;
+      const declared = await app.call('POST', '/v1/files/raw?name=big.bin', { token: me.accessToken, body: Buffer.alloc(5000, 1) });
+      expect(declared.status).toBe(413);
+      expect(declared.body.error?.code).toBe('FILE_TOO_LARGE');
+      // No length given: refused while streaming.
+      const chunks = [Buffer.alloc(3000, 1), Buffer.alloc(3000, 2)];
+      const streamed = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          const next = chunks.shift();
+          if (next) controller.enqueue(next);
+          else controller.close();
+        },
+      });
+      const res = await app.call('POST', '/v1/files/raw?name=big.bin', { token: me.accessToken, body: streamed });
+      expect(res.status).toBe(413);
+      expect(res.body.error?.code).toBe('FILE_TOO_LARGE');
+      expect(blobs().length).toBe(before);
+    });
+
+    it('a body that fails mid-way → 400 file:read_error; unverified → 403; quota → 413', async () => {
+      const me = await verifiedUser(app);
+      const before = blobs().length;
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new Uint8Array(1000));
+          setTimeout(() => controller.error(new Error('client went away')), 20);
+        },
+      });
+      const res = await app.call('POST', '/v1/files/raw?name=a.bin', { token: me.accessToken, body });
+      expect(res.status).toBe(400);
+      expect(res.body.error?.code).toBe('file:read_error');
+      expect(blobs().length).toBe(before);
+
+      const who = await register(app.call);
+      const session = await login(app.call, who);
+      expect((await app.call('POST', '/v1/files/raw', { token: session.accessToken, body: 'x' })).body.error?.code).toBe('user:not_verified');
+
+      for (let i = 0; i < 2; i++) expect((await app.call('POST', '/v1/files/raw', { token: me.accessToken, body: Buffer.alloc(4000, i) })).status).toBe(201);
+      const over = await app.call('POST', '/v1/files/raw', { token: me.accessToken, body: Buffer.alloc(2000, 9) });
+      expect(over.status).toBe(413);
+      expect(over.body.error).toMatchObject({ code: 'FILE_TOO_LARGE', message: expect.stringMatching(/quota/i) });
+    });
   });
 
   it('others cannot see or delete a file (file:not_found) until it is attached to a post they can read; the owner deletes it', async () => {

@@ -15,6 +15,7 @@ const FileSchema = z
   .object({ id: z.string(), name: z.string(), size: z.number(), contentType: z.string(), sha256: z.string(), width: z.number().nullable(), height: z.number().nullable(), createdAt: z.string() })
   .openapi('File');
 const Params = z.object({ id: z.string().min(1).max(64) });
+const RawQuery = z.object({ name: z.string().max(1024).optional().openapi({ description: 'The file name (sanitised; default `file`)' }) });
 
 /** The request body as a Node stream: the socket itself under @hono/node-server, else the web stream. */
 function bodyStream(c: Context<AppEnv>): Readable {
@@ -46,6 +47,24 @@ export function filesRoutes(deps: { files: FilesService }) {
     }),
     // No `request.body` in the route: its validator would parse (buffer) the form. The body is streamed here.
     async (c) => ok(c, await files.upload(currentUser(c).userId, { contentType: c.req.header('content-type'), body: bodyStream(c) }), 201),
+  );
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/files/raw',
+      tags,
+      summary: 'Upload a file as the raw request body (`?name=` the file name; verified e-mail required)',
+      description:
+        'The body is the file itself (any Content-Type; the type is sniffed from the bytes), without multipart framing: cheaper for scripts and large files. Same limits and errors as POST /v1/files: over MAX_UPLOAD_BYTES or the storage quota (also a declared Content-Length) → 413 FILE_TOO_LARGE.',
+      security: bearerAuth,
+      request: { query: RawQuery },
+      responses: createdResponses(FileSchema, 400, 401, 403, 413),
+    }),
+    async (c) => {
+      const length = c.req.header('content-length');
+      const contentLength = length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
+      return ok(c, await files.uploadRaw(currentUser(c).userId, { filename: c.req.valid('query').name ?? '', contentLength, body: bodyStream(c) }), 201);
+    },
   );
   app.openapi(
     createRoute({ method: 'get', path: '/v1/files/{id}', tags, summary: 'File metadata (owner, or readers of a post it is attached to)', security: bearerAuth, request: { params: Params }, responses: okResponses(FileSchema, 400, 401) }),

@@ -5,7 +5,7 @@ import { withTransaction } from '../../db/transaction.ts';
 import { AppError } from '../../errors/index.ts';
 import { newId } from '../../lib/crypto.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { BlobTooLargeError, type BlobStore } from '../../ports/blob-store.ts';
+import { BlobTooLargeError, type BlobStore, type StoredBlob } from '../../ports/blob-store.ts';
 import type { TransactionalEventPublisher } from '../../ports/events.ts';
 import { readMultipartFile } from './multipart.ts';
 import { contentDisposition, isInlineSafe, presentFile, sanitizeFilename, type FileMeta } from './present.ts';
@@ -40,21 +40,64 @@ export class FilesService {
     this.now = deps.now ?? Date.now;
   }
 
+  /** `multipart/form-data`, the file in the field `file`. */
   async upload(userId: string, request: { contentType: string | undefined; body: Readable }): Promise<FileMeta> {
+    return this.store(userId, (put) => readMultipartFile(request.body, request.contentType, async (file) => ({ blob: await put(file.stream), filename: file.filename })));
+  }
+
+  /**
+   * The request body is the file itself, its name given apart (`POST /v1/files/raw?name=`): no
+   * multipart framing to parse. A declared length over the limit is refused before reading.
+   */
+  async uploadRaw(userId: string, request: { filename: string; contentLength: number | undefined; body: Readable }): Promise<FileMeta> {
+    const { body } = request;
+    return this.store(userId, async (put, maxBytes, tooLarge) => {
+      if (request.contentLength !== undefined && request.contentLength > maxBytes) throw tooLarge();
+      let failed = false;
+      const markFailed = () => {
+        failed = true;
+      };
+      body.on('error', markFailed);
+      body.on('aborted', markFailed);
+      try {
+        return { blob: await put(body), filename: request.filename };
+      } catch (cause) {
+        // The body itself broke (client gone, web stream failed): not a storage failure.
+        if (!(cause instanceof AppError) && (failed || body.errored || (body.destroyed && !body.readableEnded))) {
+          throw new AppError('file:read_error', { cause, message: 'The upload stream failed before it ended' });
+        }
+        throw cause;
+      } finally {
+        body.off('error', markFailed);
+        body.off('aborted', markFailed);
+      }
+    });
+  }
+
+  /**
+   * Checks (verified e-mail, quota), lets `receive` stream the bytes into the blob store through
+   * `put` (which applies MAX_UPLOAD_BYTES and the quota), then sniffs and records the file.
+   */
+  private async store(
+    userId: string,
+    receive: (put: (source: Readable) => Promise<StoredBlob>, maxBytes: number, tooLarge: () => AppError) => Promise<{ blob: StoredBlob; filename: string }>,
+  ): Promise<FileMeta> {
     await this.deps.accounts.requireVerified(userId, 'files.upload');
     const used = await this.deps.files.usedBytes(userId);
     const room = this.deps.quotaBytes - used;
     const quotaBound = room < this.deps.maxUploadBytes;
     if (room <= 0) throw quotaExceeded(this.deps.quotaBytes);
     const maxBytes = Math.min(room, this.deps.maxUploadBytes);
-    const { blob, filename } = await readMultipartFile(request.body, request.contentType, async (file) => {
+    const tooLarge = () => (quotaBound ? quotaExceeded(this.deps.quotaBytes) : new AppError('FILE_TOO_LARGE', { message: `File is larger than ${this.deps.maxUploadBytes} bytes` }));
+    const put = async (source: Readable) => {
       try {
-        return { blob: await this.deps.blobs.put(file.stream, { maxBytes }), filename: file.filename };
+        return await this.deps.blobs.put(source, { maxBytes });
       } catch (err) {
-        if (err instanceof BlobTooLargeError) throw quotaBound ? quotaExceeded(this.deps.quotaBytes) : new AppError('FILE_TOO_LARGE', { message: `File is larger than ${this.deps.maxUploadBytes} bytes` });
+        if (err instanceof BlobTooLargeError) throw tooLarge();
         throw err;
       }
-    });
+    };
+    const { blob, filename } = await receive(put, maxBytes, tooLarge);
     try {
       const sniffed = await sniff(blob.head);
       const row: FileRow = {
