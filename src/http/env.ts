@@ -6,7 +6,10 @@ import type { ApiKeyActor } from '../modules/api-keys/scopes.ts';
 /** Variables every request carries through the middleware chain. */
 export interface AppVariables {
   requestId: string;
-  log: Logger;
+  /** The process logger; handlers log through `requestLog(c)` (request-id.ts), bound to the request id. */
+  baseLog?: Logger;
+  /** Made by `requestLog` on first use. */
+  log?: Logger;
   /** The caller's address, canonical (see client-ip.ts); set for every request. */
   clientIp: string;
   /** Set by authentication middleware once a user is known; per-user rate limits key on it. */

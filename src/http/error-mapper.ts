@@ -4,6 +4,7 @@ import { AppError, type ErrorCode } from '../errors/index.ts';
 import { isDatabaseError } from '../db/errors.ts';
 import { errorBody, type ErrorBody } from './envelope.ts';
 import type { AppEnv } from './env.ts';
+import { requestLog } from './request-id.ts';
 
 function fromHttpException(err: HTTPException): AppError {
   // zod-openapi refuses a body whose media type the route does not declare (415); the
@@ -47,7 +48,7 @@ export function errorHandler(options: { exposeInternals: boolean }) {
   return (thrown: unknown, c: Context<AppEnv>) => {
     const err = toAppError(thrown);
     const requestId = c.get('requestId') ?? 'req_unknown';
-    const log = c.get('log');
+    const log = requestLog(c);
     if (err.status >= 500) log?.error({ err: err.cause ?? err, code: err.code }, 'request failed');
     else if (err.cause !== undefined) log?.debug({ err: err.cause, code: err.code }, 'request refused');
     const body: ErrorBody = { code: err.code, type: err.def.type, message: err.message, requestId };

@@ -7,6 +7,7 @@ import type { RateLimiter } from '../ports/rate-limiter.ts';
 import type { TurnstileVerifier } from '../ports/turnstile.ts';
 import { clientIp } from './client-ip.ts';
 import type { AppEnv } from './env.ts';
+import { requestLog } from './request-id.ts';
 import { rateLimit } from './rate-limit.ts';
 import { createKeyFunctions, keyFor, type KeyFn, type KeyFunctions } from './rate-limit-keys.ts';
 import { describeRules, resolveRules, type RateLimitRuleConfig, type RuleName } from './rate-limit-rules.ts';
@@ -67,7 +68,7 @@ export function createGuards(deps: GuardDeps): Guards {
     }
     lastWarn.set(rule.name, { at: now, suppressed: 0 });
     const outcome = rule.failure === 'closed' ? 'refusing requests (fail closed)' : 'letting requests through (fail open)';
-    c.get('log').warn({ err, rule: rule.name, failure: rule.failure, backend: limiter.backend, suppressed: seen?.suppressed ?? 0 }, `rate limit store unavailable: ${outcome}`);
+    requestLog(c)?.warn({ err, rule: rule.name, failure: rule.failure, backend: limiter.backend, suppressed: seen?.suppressed ?? 0 }, `rate limit store unavailable: ${outcome}`);
   };
 
   logger.debug({ enabled: config.RATE_LIMIT_ENABLED, backend: limiter.backend, rules: describeRules(rules) }, 'rate limits');

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Context } from 'hono';
 import { ipBucket, parseIp } from '../lib/ip.ts';
 import type { AppEnv } from './env.ts';
@@ -31,7 +31,7 @@ export interface KeyFunctions {
 }
 
 // Identifiers and keys are hashed so the limiter's store never holds e-mails or secrets.
-const digest = (value: string): string => createHash('sha256').update(value).digest('base64url').slice(0, 32);
+const digest = (value: string): string => hash('sha256', value, 'base64url').slice(0, 32);
 
 function presentedApiKey(c: Context<AppEnv>): string | undefined {
   const header = c.req.header('x-api-key')?.trim();

@@ -27,10 +27,26 @@ export function assignRequestId(c: Context<AppEnv>, logger: Logger): void {
   const incoming = Array.isArray(raw) ? raw[0] : raw;
   const id = incoming !== undefined && VALID_INCOMING.test(incoming) ? incoming : newRequestId();
   c.set('requestId', id);
-  c.set('log', logger.child({ reqId: id }));
+  c.set('baseLog', logger);
   // Node merges headers set here into whatever response Hono writes, error responses included.
   if (node) node.outgoing.setHeader(REQUEST_ID_HEADER, id);
   else c.header(REQUEST_ID_HEADER, id);
+}
+
+/**
+ * The request's logger, bound to its id: every line it writes carries `reqId`. Made on first
+ * use, since most requests write only their access line, which access-log.ts writes without
+ * one. Undefined before `assignRequestId` ran.
+ */
+export function requestLog(c: Context<AppEnv>): Logger | undefined {
+  let log = c.get('log');
+  if (log === undefined) {
+    const base = c.get('baseLog');
+    if (base === undefined) return undefined;
+    log = base.child({ reqId: c.get('requestId') });
+    c.set('log', log);
+  }
+  return log;
 }
 
 /** `assignRequestId` as a middleware of its own (the worker's app; see request-context.ts). */

@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { AppError } from '../errors/index.ts';
 import { TurnstileUnavailableError, type TurnstileVerifier } from '../ports/turnstile.ts';
 import type { AppEnv } from './env.ts';
+import { requestLog } from './request-id.ts';
 
 export const TURNSTILE_HEADER = 'cf-turnstile-response';
 export const TURNSTILE_BODY_FIELD = 'turnstileToken';
@@ -40,9 +41,9 @@ export function turnstile(verifier: TurnstileVerifier | undefined): MiddlewareHa
     try {
       outcome = await verifier.verify(token, c.get('clientIp'));
     } catch (err) {
-      const log = c.get('log');
-      if (err instanceof TurnstileUnavailableError && err.misconfigured) log.error({ err }, 'turnstile: siteverify refused TURNSTILE_SECRET');
-      else log.warn({ err }, 'turnstile: siteverify unavailable');
+      const log = requestLog(c);
+      if (err instanceof TurnstileUnavailableError && err.misconfigured) log?.error({ err }, 'turnstile: siteverify refused TURNSTILE_SECRET');
+      else log?.warn({ err }, 'turnstile: siteverify unavailable');
       throw new AppError('turnstile:service_error', { cause: err });
     }
     if (!outcome.success) throw new AppError('turnstile:verification_failed', { cause: `siteverify: ${outcome.errorCodes.join(', ') || 'no error codes'}` });

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** A URL-safe random secret; 32 bytes = 256 bits by default. */
 export function randomToken(bytes = 32): string {
@@ -7,7 +7,8 @@ export function randomToken(bytes = 32): string {
 
 /** SHA-256 hex digest: how high-entropy secrets (tokens, API keys) are stored at rest. */
 export function sha256(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
+  // The one-shot hash: no Hash object per call (less than half the cost; every API-key request hashes).
+  return hash('sha256', value, 'hex');
 }
 
 /**
@@ -15,8 +16,8 @@ export function sha256(value: string): string {
  * the length of the secret leaks through timing.
  */
 export function safeEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
+  const ha = hash('sha256', a, 'buffer');
+  const hb = hash('sha256', b, 'buffer');
   return timingSafeEqual(ha, hb);
 }
 

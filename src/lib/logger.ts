@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { LogDestination } from './log-destination.ts';
 
 export type { Logger };
 
@@ -29,5 +30,5 @@ export function createLogger(options: LoggerOptions): Logger {
   if (options.format === 'pretty') {
     return pino({ ...base, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' } } });
   }
-  return pino(base);
+  return pino(base, new LogDestination(process.stdout.fd ?? 1));
 }

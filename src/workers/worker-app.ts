@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../errors/index.ts';
@@ -10,6 +9,7 @@ import { errorHandler } from '../http/error-mapper.ts';
 import { errorResponses, jsonResponse } from '../http/openapi.ts';
 import { requestId } from '../http/request-id.ts';
 import { createRouter } from '../http/router.ts';
+import { safeEqual } from '../lib/crypto.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Mailer } from '../modules/mail/mailer.ts';
 import { MailJobResultSchema, MailJobSchema } from '../modules/mail/schemas.ts';
@@ -23,19 +23,12 @@ export interface WorkerAppDeps {
   exposeInternals: boolean;
 }
 
-// Hash both sides so neither the token's content nor its length shows in the timing.
-function sameSecret(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
-}
-
 function requireToken(token: string | undefined): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (token !== undefined) {
       const header = c.req.header('authorization') ?? '';
       const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
-      if (!sameSecret(given, token)) throw new AppError('user:unauthorized', { message: 'Invalid worker token' });
+      if (!safeEqual(given, token)) throw new AppError('user:unauthorized', { message: 'Invalid worker token' });
     }
     await next();
   };

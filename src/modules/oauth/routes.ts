@@ -146,7 +146,9 @@ export function oauthRoutes(deps: { oauth: OAuthService; sessions: SessionsServi
     },
   );
 
-  app.use('/v1/auth/oauth/complete', guards.rateLimit('register:ip'));
+  // POST only: an all-methods middleware on this path, beside GET /v1/auth/oauth/:provider,
+  // would keep Hono off its fastest router (RegExpRouter) for the whole app.
+  app.on('POST', '/v1/auth/oauth/complete', guards.rateLimit('register:ip'));
   app.openapi(
     createRoute({
       method: 'post',
