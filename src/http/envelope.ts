@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { FieldIssue } from '../errors/index.ts';
 import type { ErrorType } from '../errors/types.ts';
+import { nowIso } from '../lib/logger.ts';
 
 export interface Meta {
   timestamp: string;
@@ -34,15 +35,15 @@ export interface ErrorEnvelope {
   meta: Meta;
 }
 
-export function successBody<T>(data: T, meta: Omit<Meta, 'timestamp'> = {}): SuccessEnvelope<T> {
-  return { success: true, data, error: null, meta: { timestamp: new Date().toISOString(), ...meta } };
+export function successBody<T>(data: T, meta?: Omit<Meta, 'timestamp'>): SuccessEnvelope<T> {
+  return { success: true, data, error: null, meta: meta === undefined ? { timestamp: nowIso() } : { timestamp: nowIso(), ...meta } };
 }
 
 export function errorBody(error: ErrorBody): ErrorEnvelope {
-  return { success: false, data: null, error, meta: { timestamp: new Date().toISOString() } };
+  return { success: false, data: null, error, meta: { timestamp: nowIso() } };
 }
 
 /** Serialise a handler's result in the success envelope. */
-export function ok<T, S extends ContentfulStatusCode = 200>(c: Context, data: T, status?: S, meta: Omit<Meta, 'timestamp'> = {}) {
+export function ok<T, S extends ContentfulStatusCode = 200>(c: Context, data: T, status?: S, meta?: Omit<Meta, 'timestamp'>) {
   return c.json(successBody(data, meta), (status ?? 200) as S);
 }

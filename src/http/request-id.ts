@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from '../lib/logger.ts';
 import type { AppEnv } from './env.ts';
@@ -8,8 +8,14 @@ export const REQUEST_ID_HEADER = 'X-Request-Id';
 const INCOMING_KEY = 'x-request-id';
 const VALID_INCOMING = /^[A-Za-z0-9._:-]{8,128}$/;
 
+// Ids must be unique, not secret: a random per-process prefix (64 bits) and a counter make
+// `req_` + 32 hex digits without drawing randomness for every request.
+const PROCESS_PREFIX = randomBytes(8).toString('hex');
+let counter = 0;
+
 export function newRequestId(): string {
-  return `req_${randomUUID().replaceAll('-', '')}`;
+  counter = counter >= Number.MAX_SAFE_INTEGER ? 1 : counter + 1;
+  return `req_${PROCESS_PREFIX}${counter.toString(16).padStart(16, '0')}`;
 }
 
 /**

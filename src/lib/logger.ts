@@ -9,18 +9,26 @@ export interface LoggerOptions {
 }
 
 let stampMs = Number.NaN;
+let iso = '';
 let stamp = '';
 
 /**
- * pino's isoTime, formatted once per millisecond: under load many lines share a millisecond,
- * and Date#toISOString was a visible share of each request's logging cost.
+ * The current time as ISO 8601, formatted once per millisecond: under load many log lines and
+ * response envelopes share a millisecond, and Date#toISOString was a visible share of each.
  */
-export function isoTime(): string {
+export function nowIso(): string {
   const now = Date.now();
   if (now !== stampMs) {
     stampMs = now;
-    stamp = `,"time":"${new Date(now).toISOString()}"`;
+    iso = new Date(now).toISOString();
+    stamp = `,"time":"${iso}"`;
   }
+  return iso;
+}
+
+/** pino's `timestamp` option: the `time` field, from nowIso's cache. */
+export function isoTime(): string {
+  nowIso();
   return stamp;
 }
 
