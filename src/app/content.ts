@@ -7,7 +7,6 @@ import type { SqlStore } from '../db/database.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { EventStream } from '../ports/events.ts';
 import { join } from 'node:path';
-import { MeilisearchIndex } from '../adapters/search/meilisearch-index.ts';
 import { PostgresSearchIndex } from '../adapters/search/postgres-search-index.ts';
 import { SqliteSearchIndex } from '../adapters/search/sqlite-search-index.ts';
 import { UsersRepo } from '../modules/accounts/repo.ts';
@@ -25,7 +24,7 @@ export interface ContentAdapters {
   eventStream: EventStream;
   /** File bytes: a folder under DATA_DIR (blobs/). */
   blobs: BlobStore;
-  /** Full-text index: SQLite FTS5, PostgreSQL full-text or Meilisearch (SEARCH_BACKEND / URLs). */
+  /** Full-text index: SQLite FTS5 or PostgreSQL full-text (SEARCH_BACKEND / DATABASE_URL). */
   search: SearchIndex;
   /** The in-process search indexer (follows post and user events). */
   searchIndexer: SearchIndexer;
@@ -86,11 +85,7 @@ export async function buildContent(config: Config, deps: { sql: SqlStore; kv: Kv
 }
 
 function openSearch(config: Config, sql: SqlStore): Promise<SearchIndex> {
-  const backend = config.SEARCH_BACKEND !== 'auto' ? config.SEARCH_BACKEND : config.MEILISEARCH_URL ? 'meilisearch' : sql.capabilities.dialect;
-  if (backend === 'meilisearch') {
-    if (!config.MEILISEARCH_URL) throw new Error('SEARCH_BACKEND=meilisearch needs MEILISEARCH_URL');
-    return MeilisearchIndex.open({ url: config.MEILISEARCH_URL, apiKey: config.MEILISEARCH_API_KEY, prefix: config.MEILISEARCH_INDEX_PREFIX });
-  }
+  const backend = config.SEARCH_BACKEND !== 'auto' ? config.SEARCH_BACKEND : sql.capabilities.dialect;
   if (backend === 'postgres') {
     if (sql.capabilities.dialect !== 'postgres') throw new Error('SEARCH_BACKEND=postgres needs DATABASE_URL');
     return PostgresSearchIndex.open(sql.db);

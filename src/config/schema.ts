@@ -134,10 +134,7 @@ export const configSchema = z.object({
   EVENTS_HEARTBEAT_SECONDS: positiveInt.default(15),
   EVENTS_POLL_MS: positiveInt.default(100),
   EVENTS_STREAM: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'letters, digits, _ and - only' }).default('basalt_events'),
-  SEARCH_BACKEND: z.enum(['auto', 'sqlite', 'postgres', 'meilisearch']).default('auto'),
-  MEILISEARCH_URL: optionalUrl(['http', 'https']),
-  MEILISEARCH_API_KEY: z.string().trim().min(1).optional(),
-  MEILISEARCH_INDEX_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{0,64}$/, { error: 'letters, digits, _ and - only' }).default('basalt_'),
+  SEARCH_BACKEND: z.enum(['auto', 'sqlite', 'postgres']).default('auto'),
   // Logs: durable ingest queue, writer, hot cache, live tail, retention (docs/logs.md).
   LOG_QUEUE_MAX_BYTES: positiveInt.default(256 * 1024 * 1024),
   LOG_QUEUE_STREAM: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'letters, digits, _ and - only' }).default('basalt_logs'),

@@ -1,16 +1,16 @@
 /**
  * The search index: full-text over posts and users, fed by the search indexer worker from
- * domain events. Embedded: SQLite FTS5; scale-out: PostgreSQL full-text or Meilisearch.
+ * domain events. Embedded: SQLite FTS5; scale-out: PostgreSQL full-text.
  *
  * Rules every adapter guarantees:
  * - `upsert` and `remove` are idempotent and keyed by (kind, id): replaying an event is harmless.
- *   When they resolve, the change is visible to `search` (Meilisearch: its task has finished).
+ *   When they resolve, the change is visible to `search`.
  * - Concurrent `upsert`s of one document leave one of the written versions, never a mix.
  * - `search` matches every query word, the last one as a prefix (type-ahead), ranks by
  *   relevance, and never returns a `private` document to anyone but its owner (`viewerId`).
  * - Snippets are HTML-safe: document text is escaped, matches wrapped in `<mark>…</mark>`.
  * - A query with no searchable words returns no hits (never an error); a backend fault
- *   rejects (the search service answers 500 `meilisearch:query_failed`).
+ *   rejects (the search service answers 500 `meilisearch:query_failed`, the seed's code for any failing search backend).
  * - The cursor is opaque and only valid for the same query and viewer.
  */
 
@@ -49,7 +49,7 @@ export interface SearchResult {
 }
 
 export interface SearchIndex {
-  readonly backend: 'sqlite' | 'postgres' | 'meilisearch';
+  readonly backend: 'sqlite' | 'postgres';
   upsert(docs: readonly SearchDocument[]): Promise<void>;
   remove(kind: SearchKind, ids: readonly string[]): Promise<void>;
   search(query: SearchQuery): Promise<SearchResult>;

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 // Content: posts, files, and the event outbox (docs/content.md). The search index keeps its
-// own structures (FTS5 file, PostgreSQL table, or Meilisearch), created by its adapter.
+// own structures (FTS5 file or PostgreSQL table), created by its adapter.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('files')
