@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sql as rawSql } from 'kysely';
 import { NatsLogQueue } from '../adapters/log-queue/nats-log-queue.ts';
 import { NatsLogTail } from '../adapters/log-queue/nats-log-tail.ts';
 import { SqliteLogQueue } from '../adapters/log-queue/sqlite-log-queue.ts';
@@ -12,7 +13,7 @@ import { LogHotCache } from '../modules/logs/hot-cache.ts';
 import { LogTailHub } from '../modules/logs/tail.ts';
 import { startInlineWriter, startWriterThread, type LogWriterHandle } from '../workers/log-writer-handle.ts';
 import { logQueuePath } from '../workers/log-writer-host.ts';
-import type { WriteCycleStats } from '../workers/log-writer.ts';
+import type { IndexStats, WriteCycleStats } from '../workers/log-writer.ts';
 
 /** The log pipeline as the API process holds it (docs/logs.md). */
 export interface LogsRuntime {
@@ -26,7 +27,7 @@ export interface LogsRuntime {
   tailSettled(projectId: string): Promise<void>;
   /** One retention pass now (the writer also runs them on a timer). */
   runRetention(): Promise<number>;
-  /** Resolves once everything queued so far is stored (tests, benches). */
+  /** Resolves once everything queued so far is stored and indexed (tests, benches). */
   drained(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -41,22 +42,32 @@ export interface LogsDeps {
   writer?: boolean;
 }
 
-function cycleMetrics(metrics: MetricsRegistry): (s: WriteCycleStats) => void {
+function writerMetrics(metrics: MetricsRegistry): { onCycle: (s: WriteCycleStats) => void; onIndex: (s: IndexStats) => void } {
   const written = metrics.counter('basalt_logs_written_total', 'Log entries stored by the writer.').series();
   const duplicates = metrics.counter('basalt_logs_redelivered_batches_total', 'Queued batches delivered again and skipped (already stored).').series();
   const orphaned = metrics.counter('basalt_logs_orphaned_batches_total', 'Queued batches dropped because their project was deleted.').series();
   const lag = metrics.histogram('basalt_logs_write_lag_seconds', 'Time from a batch’s arrival to its storage.', [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]).series({});
+  const indexed = metrics.counter('basalt_logs_indexed_total', 'Log entries added to the full-text and trace-id indexes after being stored (SQLite).').series();
+  const indexLag = metrics.histogram('basalt_logs_index_lag_seconds', 'How long the oldest unindexed entry had waited when an index step ran (SQLite).', [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300]).series({});
   // Busy time over elapsed time is the writer's saturation: near 1, it is the bottleneck.
-  const busy = metrics.counter('basalt_log_writer_busy_seconds_total', 'Time the log writer spent writing, by phase (store: the SQL transaction; other: hot cache, tail, acknowledgement).');
+  const busy = metrics.counter('basalt_log_writer_busy_seconds_total', 'Time the log writer spent working, by phase (store: the SQL transaction; other: hot cache, tail; index: index steps).');
   const storeBusy = busy.series({ phase: 'store' });
   const otherBusy = busy.series({ phase: 'other' });
-  return (s) => {
-    storeBusy.inc(s.storeMs / 1000);
-    otherBusy.inc((s.busyMs - s.storeMs) / 1000);
-    written.inc(s.entries);
-    if (s.duplicates) duplicates.inc(s.duplicates);
-    if (s.orphaned) orphaned.inc(s.orphaned);
-    lag.observe(s.maxLagMs / 1000);
+  const indexBusy = busy.series({ phase: 'index' });
+  return {
+    onCycle: (s) => {
+      storeBusy.inc(s.storeMs / 1000);
+      otherBusy.inc((s.busyMs - s.storeMs) / 1000);
+      written.inc(s.entries);
+      if (s.duplicates) duplicates.inc(s.duplicates);
+      if (s.orphaned) orphaned.inc(s.orphaned);
+      lag.observe(s.maxLagMs / 1000);
+    },
+    onIndex: (s) => {
+      indexed.inc(s.entries);
+      indexBusy.inc(s.busyMs / 1000);
+      indexLag.observe(s.lagMs / 1000);
+    },
   };
 }
 
@@ -71,7 +82,7 @@ export async function buildLogs(config: Config, deps: LogsDeps): Promise<LogsRun
   const minSeq = seqAbove(maxId);
   const queue: LogQueue = config.NATS_URL
     ? await NatsLogQueue.connect({ url: config.NATS_URL, stream: config.LOG_QUEUE_STREAM, minSeq, maxBytes: config.LOG_QUEUE_MAX_BYTES })
-    : new SqliteLogQueue({ path: logQueuePath(config), minSeq, maxBytes: config.LOG_QUEUE_MAX_BYTES });
+    : new SqliteLogQueue({ path: logQueuePath(config), minSeq, maxBytes: config.LOG_QUEUE_MAX_BYTES, walCheckpoints: 'thread', logger });
   const hub = new LogTailHub();
   let natsTail: NatsLogTail | undefined;
   if (config.NATS_URL) {
@@ -85,7 +96,7 @@ export async function buildLogs(config: Config, deps: LogsDeps): Promise<LogsRun
   }
   // The writer boots in the background (a thread takes a moment to load): requests can be
   // queued before it runs, and it drains whatever an earlier run left queued.
-  const options = { config, sqlSchema: deps.sqlSchema, logger, hub, onCycle: cycleMetrics(deps.metrics) };
+  const options = { config, sqlSchema: deps.sqlSchema, logger, hub, ...writerMetrics(deps.metrics) };
   const mode = deps.writer === false ? 'off' : config.LOG_WRITER;
   const writer: Promise<LogWriterHandle | undefined> = (mode === 'thread' ? startWriterThread(options) : mode === 'inline' ? startInlineWriter(options) : Promise.resolve(undefined)).catch(
     (err: unknown) => {
@@ -112,6 +123,13 @@ export async function buildLogs(config: Config, deps: LogsDeps): Promise<LogsRun
       const deadline = Date.now() + timeoutMs;
       while ((await queue.stats()).batches > 0) {
         if (Date.now() > deadline) throw new Error('log queue not drained in time');
+        await sleep(20);
+      }
+      // SQLite indexes after storing (migration 0008): wait for that too.
+      if (sql.capabilities.dialect !== 'sqlite') return;
+      const pending = () => rawSql<{ n: number }>`select count(*) as n from log_index_pending`.execute(sql.db);
+      while (Number((await pending()).rows[0]?.n ?? 0) > 0) {
+        if (Date.now() > deadline) throw new Error('log index not caught up in time');
         await sleep(20);
       }
     },

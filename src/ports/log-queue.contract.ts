@@ -17,7 +17,7 @@ const MAX_BYTES = 1 << 20;
 
 function batch(label: string, count = 2): LogBatchInput {
   const entries = Array.from({ length: count }, (_, i) => [Date.now(), 2, `${label} ${i}`, null, null, null]);
-  return { projectId: 'prj_contract', count, payload: JSON.stringify(entries), receivedAt: Date.now() };
+  return { projectId: 'prj_contract', count, payload: Buffer.from(JSON.stringify(entries)), receivedAt: Date.now() };
 }
 
 /** Takes until `n` batches arrived or `ms` passed. */
@@ -63,8 +63,8 @@ export function runLogQueueContract(name: string, factory: () => Promise<LogQueu
       expect(new Set(seqs).size).toBe(inputs.length);
       const got = await takeAll(consumer, inputs.length);
       expect(got.map((b) => b.seq)).toEqual([...seqs].sort((a, b) => a - b));
-      const bySeq = new Map(got.map((b) => [b.seq, b.payload]));
-      inputs.forEach((b, i) => expect(bySeq.get(seqs[i] as number)).toBe(b.payload));
+      const bySeq = new Map(got.map((b) => [b.seq, Buffer.from(b.payload).toString()]));
+      inputs.forEach((b, i) => expect(bySeq.get(seqs[i] as number)).toBe(Buffer.from(b.payload).toString()));
       const later = await producer.enqueue(batch(`after-${run}`));
       expect(later.seq).toBeGreaterThan(Math.max(...seqs));
       await consumer.ack([...got, ...(await takeAll(consumer, 1))]);
@@ -111,7 +111,7 @@ export function runLogQueueContract(name: string, factory: () => Promise<LogQueu
     it('counts what is queued and refuses past maxBytes with LogQueueFullError, queuing nothing', async () => {
       const before = await consumer.stats();
       expect(before.batches).toBe(0);
-      const chunk = { ...batch(`fill-${run}`), payload: JSON.stringify([[Date.now(), 2, 'x'.repeat(200_000), null, null, null]]), count: 1 };
+      const chunk = { ...batch(`fill-${run}`), payload: Buffer.from(JSON.stringify([[Date.now(), 2, 'x'.repeat(200_000), null, null, null]])), count: 1 };
       const accepted: number[] = [];
       let refused: unknown;
       for (let i = 0; i < 10 && refused === undefined; i++) {

@@ -35,8 +35,8 @@ export interface LogQueue {
    * one), at most `maxEntries` entries in all (a single larger batch is returned alone).
    */
   take(options: TakeOptions): Promise<QueuedLogBatch[]>;
-  /** Removes delivered batches for good. */
-  ack(batches: readonly QueuedLogBatch[]): Promise<void>;
+  /** Removes delivered batches for good (only their `seq` is read). */
+  ack(batches: readonly Pick<QueuedLogBatch, 'seq'>[]): Promise<void>;
   /** What is queued and not yet acknowledged (for backpressure and metrics). */
   stats(): Promise<LogQueueStats>;
   close(): Promise<void>;
@@ -46,8 +46,12 @@ export interface LogBatchInput {
   projectId: string;
   /** Entries in `payload` (1 … {@link MAX_BATCH_ENTRIES}). */
   count: number;
-  /** JSON array of entry tuples (src/modules/logs/entry.ts); opaque to the queue. */
-  payload: string;
+  /**
+   * JSON array of entry tuples (src/modules/logs/entry.ts), UTF-8; opaque to the queue. Bytes,
+   * not a string: they pass between threads, into SQLite and NATS without being re-encoded,
+   * and outside the JavaScript heap.
+   */
+  payload: Uint8Array;
   /** Epoch ms the API received the batch. */
   receivedAt: number;
 }
@@ -91,5 +95,5 @@ export class LogQueueFullError extends Error {
 
 /** UTF-8 size of a batch as the bound counts it. */
 export function batchBytes(batch: LogBatchInput): number {
-  return Buffer.byteLength(batch.payload) + batch.projectId.length + 32;
+  return batch.payload.byteLength + batch.projectId.length + 32;
 }

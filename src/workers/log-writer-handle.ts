@@ -3,7 +3,7 @@ import type { Config } from '../config/index.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { LogTailHub } from '../modules/logs/tail.ts';
 import { startLogWriterHost } from './log-writer-host.ts';
-import type { WriteCycleStats } from './log-writer.ts';
+import type { IndexStats, WriteCycleStats } from './log-writer.ts';
 import type { WriterThreadMessage, WriterThreadRequest } from './log-writer-thread.ts';
 import { startTsThread } from './thread.ts';
 
@@ -22,6 +22,7 @@ export interface WriterHandleOptions {
   logger: Logger;
   hub: LogTailHub;
   onCycle?: (stats: WriteCycleStats) => void;
+  onIndex?: (stats: IndexStats) => void;
 }
 
 const PINO_LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
@@ -78,7 +79,7 @@ class WriterThread implements LogWriterHandle {
     // process's memory) from growing with the ingest rate.
     const worker = startTsThread(new URL('./log-writer-thread.ts', import.meta.url), { config: this.options.config, sqlSchema: this.options.sqlSchema }, 'basalt-log-writer', {
       maxYoungGenerationSizeMb: 16,
-      maxOldGenerationSizeMb: 512,
+      maxOldGenerationSizeMb: 64,
     });
     this.worker = worker;
     this.sendInterest();
@@ -115,6 +116,8 @@ class WriterThread implements LogWriterHandle {
         return this.options.hub.deliverBatch(m.batch);
       case 'cycle':
         return this.options.onCycle?.(m.stats);
+      case 'index':
+        return this.options.onIndex?.(m.stats);
       case 'interest-ack':
         this.interestAcked = Math.max(this.interestAcked, m.version);
         for (const w of this.interestWaiters) {
@@ -193,6 +196,7 @@ export async function startInlineWriter(options: WriterHandleOptions): Promise<L
     logger: options.logger,
     localTail: options.hub.sink(),
     ...(options.onCycle ? { onCycle: options.onCycle } : {}),
+    ...(options.onIndex ? { onIndex: options.onIndex } : {}),
   });
   return { runRetention: () => host.retention.runOnce(), interestSettled: async () => {}, stop: () => host.close() };
 }

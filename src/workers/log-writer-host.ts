@@ -11,7 +11,8 @@ import type { LogStoreWriter } from '../modules/logs/store.ts';
 import { SqliteLogStoreWriter } from '../modules/logs/store-sqlite.ts';
 import type { TailSink } from '../modules/logs/tail.ts';
 import { LogRetention } from './log-retention.ts';
-import { LogWriter, type WriteCycleStats } from './log-writer.ts';
+import { LogWriter, type IndexStats, type WriteCycleStats } from './log-writer.ts';
+import { WalCheckpointer } from './wal-checkpointer.ts';
 
 export interface WriterHostOptions {
   config: Config;
@@ -21,6 +22,7 @@ export interface WriterHostOptions {
   /** Where stored batches go for the live tail when NATS is not configured. */
   localTail: TailSink;
   onCycle?: (stats: WriteCycleStats) => void;
+  onIndex?: (stats: IndexStats) => void;
 }
 
 export interface WriterHost {
@@ -35,13 +37,25 @@ export function logQueuePath(config: Config): string {
 
 // Scale-out adapters are imported only when configured: the writer thread loads (and tsx
 // compiles) its modules at start, and the embedded default needs none of them.
-async function openStore(config: Config, sqlSchema: string | undefined): Promise<LogStoreWriter> {
+interface Closable {
+  close(): Promise<void>;
+}
+
+async function openStore(config: Config, sqlSchema: string | undefined, logger: Logger): Promise<{ store: LogStoreWriter; helpers: Closable[] }> {
   if (config.DATABASE_URL) {
     const [{ openSqlStore }, { PostgresLogStoreWriter }] = await Promise.all([import('../db/database.ts'), import('../modules/logs/store-postgres.ts')]);
     const store = openSqlStore({ url: config.DATABASE_URL, sqlitePath: '', poolSize: 4, ...(sqlSchema ? { schema: sqlSchema } : {}) });
-    return new PostgresLogStoreWriter(store.db, () => store.close());
+    return { store: new PostgresLogStoreWriter(store.db, () => store.close()), helpers: [] };
   }
-  return new SqliteLogStoreWriter(SqliteLogStoreWriter.configure(new SQLite(join(config.DATA_DIR, 'basalt.db'))));
+  const path = join(config.DATA_DIR, 'basalt.db');
+  const db = SqliteLogStoreWriter.configure(new SQLite(path));
+  // Checkpoints move to a thread of their own; should it end, this connection takes them back.
+  const checkpointer = await WalCheckpointer.start({ path, logger, onExit: () => db.open && db.pragma('wal_autocheckpoint = 1000') }).catch((err: unknown) => {
+    logger.warn({ err }, 'log writer: no WAL checkpointer thread; the writer checkpoints itself');
+    return undefined;
+  });
+  if (checkpointer) db.pragma('wal_autocheckpoint = 0');
+  return { store: new SqliteLogStoreWriter(db), helpers: checkpointer ? [checkpointer] : [] };
 }
 
 async function openQueue(config: Config): Promise<LogQueue> {
@@ -50,7 +64,8 @@ async function openQueue(config: Config): Promise<LogQueue> {
     const { NatsLogQueue } = await import('../adapters/log-queue/nats-log-queue.ts');
     return NatsLogQueue.connect({ url: config.NATS_URL, stream: config.LOG_QUEUE_STREAM, minSeq: 1, maxBytes: config.LOG_QUEUE_MAX_BYTES });
   }
-  return new SqliteLogQueue({ path: logQueuePath(config), minSeq: 1, maxBytes: config.LOG_QUEUE_MAX_BYTES });
+  // The API's producer checkpoints the file from a thread of its own: acknowledgements here never stop for it.
+  return new SqliteLogQueue({ path: logQueuePath(config), minSeq: 1, maxBytes: config.LOG_QUEUE_MAX_BYTES, walCheckpoints: 'none' });
 }
 
 async function openKv(config: Config): Promise<KvStore> {
@@ -68,8 +83,8 @@ async function openKv(config: Config): Promise<KvStore> {
  */
 export async function startLogWriterHost(options: WriterHostOptions): Promise<WriterHost> {
   const { config, logger } = options;
-  const store = await openStore(config, options.sqlSchema);
-  const opened: Array<{ close(): Promise<void> }> = [store];
+  const { store, helpers } = await openStore(config, options.sqlSchema, logger);
+  const opened: Closable[] = [store, ...helpers];
   try {
     const queue = await openQueue(config);
     opened.push(queue);
@@ -90,6 +105,7 @@ export async function startLogWriterHost(options: WriterHostOptions): Promise<Wr
       logger,
       maxEntries: config.LOG_WRITER_BATCH_ENTRIES,
       ...(options.onCycle ? { onCycle: options.onCycle } : {}),
+      ...(options.onIndex ? { onIndex: options.onIndex } : {}),
     });
     const retention = new LogRetention({
       store,

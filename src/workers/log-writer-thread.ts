@@ -3,7 +3,7 @@ import pino from 'pino';
 import type { Config } from '../config/index.ts';
 import type { QueuedLogBatch } from '../ports/log-queue.ts';
 import { startLogWriterHost, type WriterHost } from './log-writer-host.ts';
-import type { WriteCycleStats } from './log-writer.ts';
+import type { IndexStats, WriteCycleStats } from './log-writer.ts';
 
 /**
  * The log writer's thread (LOG_WRITER=thread, the default): the SQL writes, full-text
@@ -26,6 +26,7 @@ export type WriterThreadMessage =
   | { type: 'log'; line: string }
   | { type: 'tail'; batch: QueuedLogBatch }
   | { type: 'cycle'; stats: WriteCycleStats }
+  | { type: 'index'; stats: IndexStats }
   | { type: 'interest-ack'; version: number }
   | { type: 'retention-done'; id: number; deleted?: number; error?: string }
   | { type: 'stopped' };
@@ -52,6 +53,7 @@ try {
       },
     },
     onCycle: (stats) => send({ type: 'cycle', stats }),
+    onIndex: (stats) => send({ type: 'index', stats }),
   });
   send({ type: 'ready' });
 } catch (err) {

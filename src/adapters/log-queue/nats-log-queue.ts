@@ -31,8 +31,6 @@ export interface NatsLogQueueOptions {
   connectTimeoutMs?: number;
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 const H_PROJECT = 'Basalt-Project';
 const H_COUNT = 'Basalt-Count';
 const H_RECEIVED = 'Basalt-Received-At';
@@ -121,7 +119,7 @@ export class NatsLogQueue implements LogQueue {
     h.set(H_PROJECT, batch.projectId);
     h.set(H_COUNT, String(batch.count));
     h.set(H_RECEIVED, String(batch.receivedAt));
-    const publish = this.js.publish(`${this.options.stream}.batches`, encoder.encode(batch.payload), { msgID: randomUUID(), headers: h });
+    const publish = this.js.publish(`${this.options.stream}.batches`, batch.payload, { msgID: randomUUID(), headers: h });
     this.inFlight.add(publish);
     try {
       const ack = await publish;
@@ -166,7 +164,7 @@ export class NatsLogQueue implements LogQueue {
     return out;
   }
 
-  async ack(batches: readonly QueuedLogBatch[]): Promise<void> {
+  async ack(batches: readonly Pick<QueuedLogBatch, 'seq'>[]): Promise<void> {
     const confirmations: Promise<boolean>[] = [];
     for (const b of batches) {
       const m = this.unacked.get(b.seq);
@@ -226,7 +224,7 @@ export class NatsLogQueue implements LogQueue {
       projectId: m.headers?.get(H_PROJECT) ?? '',
       count: Number(m.headers?.get(H_COUNT) ?? 0),
       receivedAt: Number(m.headers?.get(H_RECEIVED) ?? 0),
-      payload: decoder.decode(m.data),
+      payload: m.data,
     };
   }
 

@@ -52,7 +52,7 @@ export class NatsLogTail {
     return {
       emit: async (batch: QueuedLogBatch) => {
         if (!(await this.interested(batch.projectId))) return;
-        const body = JSON.stringify({ projectId: batch.projectId, seq: batch.seq, receivedAt: batch.receivedAt, payload: batch.payload });
+        const body = JSON.stringify({ projectId: batch.projectId, seq: batch.seq, receivedAt: batch.receivedAt, payload: decoder.decode(batch.payload) });
         try {
           this.nc.publish(`${this.options.prefix}.tail.${batch.projectId}`, encoder.encode(body));
         } catch (err) {
@@ -104,7 +104,10 @@ export class NatsLogTail {
         callback: (err, msg) => {
           if (err) return;
           try {
-            hub.deliverBatch(JSON.parse(decoder.decode(msg.data)) as QueuedLogBatch);
+            {
+              const b = JSON.parse(decoder.decode(msg.data)) as Omit<QueuedLogBatch, 'payload'> & { payload: string };
+              hub.deliverBatch({ ...b, payload: Buffer.from(b.payload) });
+            }
           } catch (e) {
             this.options.logger.warn({ err: e }, 'log tail: undecodable message skipped');
           }

@@ -1,10 +1,13 @@
-import { once } from 'node:events';
-import { BroadcastChannel, type Worker } from 'node:worker_threads';
+import { closeSync, fsync, openSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { BroadcastChannel } from 'node:worker_threads';
 import type SQLite from 'better-sqlite3';
+import type { Logger } from '../../lib/logger.ts';
 import { batchBytes, LogQueueFullError, type LogBatchInput, type LogQueue, type LogQueueStats, type QueuedLogBatch, type TakeOptions } from '../../ports/log-queue.ts';
-import { startTsThread } from '../../workers/thread.ts';
-import type { CommitterReply, CommitterRequest } from './sqlite-queue-committer.ts';
-import { openQueueFile, wakeChannelName } from './sqlite-queue-file.ts';
+import { WalCheckpointer } from '../../workers/wal-checkpointer.ts';
+import { openQueueFile, raiseSequence, wakeChannelName } from './sqlite-queue-file.ts';
+
+const fsyncAsync = promisify(fsync);
 
 export interface SqliteLogQueueOptions {
   /** The queue file (`DATA_DIR/log-queue.db`). */
@@ -13,13 +16,23 @@ export interface SqliteLogQueueOptions {
   minSeq: number;
   /** Queued bytes beyond which `enqueue` refuses (LogQueueFullError). */
   maxBytes: number;
-  /** How often `take` looks for batches when no committer in this process announced one. */
+  /** How often `take` looks for batches when no producer in this process announced one. */
   pollMs?: number;
   /** Retry-After for a full queue. */
   retryAfterMs?: number;
+  /**
+   * Who copies the WAL back into the file: `auto` (SQLite, inside whichever commit crosses
+   * the threshold: blocking that thread), `thread` (a checkpointer thread this instance
+   * starts: the API's producer), `none` (another instance's thread does: the writer's
+   * consumer, which must not stop for it).
+   */
+  walCheckpoints?: 'auto' | 'thread' | 'none';
+  /** Where the checkpointer reports failures. */
+  logger?: Logger;
 }
 
 interface Statements {
+  insert: SQLite.Statement<[string, number, number, Uint8Array, number]>;
   read: SQLite.Statement<{ after: number }, Row>;
   del: SQLite.Statement<[number]>;
   stats: SQLite.Statement<[], { batches: number; bytes: number | null }>;
@@ -30,8 +43,18 @@ interface Row {
   project_id: string;
   count: number;
   bytes: number;
-  payload: string;
+  /** A BLOB: better-sqlite3 reads it as a Buffer, outside the JavaScript heap. */
+  payload: Buffer | string;
   received_at: number;
+}
+
+interface Waiting {
+  /** Until it is inserted: the payload is not held while the fsync is awaited. */
+  batch: LogBatchInput | undefined;
+  bytes: number;
+  seq: number;
+  resolve: (seq: number) => void;
+  reject: (err: Error) => void;
 }
 
 // Queued bytes are re-read at most this often; enqueues in between are added locally.
@@ -39,9 +62,17 @@ const STATS_REFRESH_MS = 100;
 
 /**
  * The embedded log queue: a SQLite file, one row per batch (see src/ports/log-queue.ts).
- * Enqueues go to a committer thread that makes them durable in group commits (fsync off the
- * event loop); `take` / `ack` / `stats` use a connection of this thread. The API process
- * enqueues; the writer (its own instance on the same file, usually in another thread) takes.
+ *
+ * Group commit without blocking the event loop: enqueues arriving in the same turn are
+ * inserted in one transaction, committed without waiting for the disk (synchronous=NORMAL);
+ * then an fsync of the WAL file runs on libuv's thread pool, and every batch committed
+ * before it started is acknowledged (its `enqueue` resolves) once it returns. While one
+ * fsync runs, later groups commit and wait for the next one, which covers them all. The
+ * fsync is what SQLite's synchronous=FULL does inside each commit; WAL checkpoints (which
+ * fsync too) run on a thread of their own (`walCheckpoints`).
+ *
+ * The API process enqueues; the writer (its own instance on the same file, usually in
+ * another thread) takes and acknowledges, woken through a BroadcastChannel.
  */
 export class SqliteLogQueue implements LogQueue {
   readonly backend = 'sqlite' as const;
@@ -49,10 +80,14 @@ export class SqliteLogQueue implements LogQueue {
   readonly maxBatchBytes = 64 * 1024 * 1024;
   private conn: SQLite.Database | undefined;
   private statements: Statements | undefined;
-  private committer: Worker | undefined;
-  private committerReady: Promise<void> | undefined;
-  private readonly waiting = new Map<number, { resolve: (seq: number) => void; reject: (err: Error) => void; bytes: number }>();
-  private nextRequest = 1;
+  private producing = false;
+  private pending: Waiting[] = [];
+  private pendingBytes = 0;
+  private flushScheduled = false;
+  private unsynced: Waiting[] = [];
+  private syncing: Promise<void> | undefined;
+  private walFd: number | undefined;
+  private checkpointer: Promise<WalCheckpointer | undefined> | undefined;
   private after = 0;
   private queuedBytes = 0;
   private statsAt = 0;
@@ -62,16 +97,23 @@ export class SqliteLogQueue implements LogQueue {
 
   constructor(private readonly options: SqliteLogQueueOptions) {}
 
-  async enqueue(batch: LogBatchInput): Promise<{ seq: number }> {
-    this.assertOpen();
-    const bytes = batchBytes(batch);
-    if (this.refreshedBytes() + bytes > this.options.maxBytes) throw new LogQueueFullError(this.options.retryAfterMs ?? 2_000);
-    this.queuedBytes += bytes;
-    const worker = await this.startCommitter();
-    const id = this.nextRequest++;
-    const seq = new Promise<number>((resolve, reject) => this.waiting.set(id, { resolve, reject, bytes }));
-    worker.postMessage({ type: 'enqueue', id, projectId: batch.projectId, count: batch.count, bytes, payload: batch.payload, receivedAt: batch.receivedAt } satisfies CommitterRequest);
-    return { seq: await seq };
+  enqueue(batch: LogBatchInput): Promise<{ seq: number }> {
+    try {
+      this.assertOpen();
+      const bytes = batchBytes(batch);
+      if (this.refreshedBytes() + bytes > this.options.maxBytes) throw new LogQueueFullError(this.options.retryAfterMs ?? 2_000);
+      this.queuedBytes += bytes;
+      this.pendingBytes += bytes;
+      const seq = new Promise<number>((resolve, reject) => this.pending.push({ batch, bytes, seq: 0, resolve, reject }));
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        // After the requests already waiting in this turn: they join this transaction.
+        setImmediate(() => this.flush());
+      }
+      return seq.then((s) => ({ seq: s }));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   async take(options: TakeOptions): Promise<QueuedLogBatch[]> {
@@ -86,7 +128,7 @@ export class SqliteLogQueue implements LogQueue {
     }
   }
 
-  async ack(batches: readonly QueuedLogBatch[]): Promise<void> {
+  async ack(batches: readonly Pick<QueuedLogBatch, 'seq'>[]): Promise<void> {
     if (batches.length === 0) return;
     const { del } = this.prepared();
     this.connection().transaction(() => {
@@ -101,23 +143,63 @@ export class SqliteLogQueue implements LogQueue {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // Batches already handed over are committed and synced before the file closes.
+    this.flush();
+    await this.syncing;
     this.closed = true;
     for (const l of this.wakeListeners) l();
-    if (this.committer) {
-      const worker = this.committer;
-      await this.committerReady?.catch(() => {});
-      const closedReply = new Promise<void>((resolve) => {
-        worker.on('message', (m: CommitterReply) => m.type === 'closed' && resolve());
-        worker.once('exit', () => resolve());
-      });
-      worker.postMessage({ type: 'close' } satisfies CommitterRequest);
-      await closedReply;
-      await worker.terminate();
-    }
-    for (const w of this.waiting.values()) w.reject(new Error('log queue closed'));
-    this.waiting.clear();
+    await (await this.checkpointer?.catch(() => undefined))?.close();
     this.wake?.close();
+    if (this.walFd !== undefined) closeSync(this.walFd);
     this.conn?.close();
+  }
+
+  /** Commits the waiting batches (one transaction), announces them, and queues them for the next fsync. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const items = this.pending;
+    if (items.length === 0) return;
+    this.pending = [];
+    this.pendingBytes = 0;
+    try {
+      const { insert } = this.producer();
+      this.connection().transaction(() => {
+        for (const w of items) {
+          const b = w.batch as LogBatchInput;
+          w.seq = Number(insert.run(b.projectId, b.count, w.bytes, b.payload, b.receivedAt).lastInsertRowid);
+        }
+      })();
+    } catch (err) {
+      for (const w of items) {
+        this.queuedBytes -= w.bytes;
+        w.reject(new Error(`log queue commit failed: ${err instanceof Error ? err.message : String(err)}`));
+      }
+      return;
+    }
+    this.wakeChannel().postMessage('new');
+    for (const w of items) w.batch = undefined;
+    this.unsynced.push(...items);
+    this.syncing ??= this.syncLoop();
+  }
+
+  private async syncLoop(): Promise<void> {
+    try {
+      while (this.unsynced.length > 0) {
+        const group = this.unsynced;
+        this.unsynced = [];
+        try {
+          this.walFd ??= openSync(`${this.options.path}-wal`, 'r');
+          await fsyncAsync(this.walFd);
+          for (const w of group) w.resolve(w.seq);
+        } catch (err) {
+          // Committed but maybe not on disk: the caller is told it was not queued (it may be
+          // stored all the same, as a request cut off by a crash can be).
+          for (const w of group) w.reject(new Error(`log queue sync failed: ${err instanceof Error ? err.message : String(err)}`));
+        }
+      }
+    } finally {
+      this.syncing = undefined;
+    }
   }
 
   private read(maxEntries: number): QueuedLogBatch[] {
@@ -126,7 +208,9 @@ export class SqliteLogQueue implements LogQueue {
     let entries = 0;
     for (const r of rows) {
       if (out.length > 0 && entries + r.count > maxEntries) break;
-      out.push({ seq: r.seq, projectId: r.project_id, count: r.count, payload: r.payload, receivedAt: r.received_at });
+      // Queues written before payloads were bytes hold text.
+      const payload = typeof r.payload === 'string' ? Buffer.from(r.payload) : r.payload;
+      out.push({ seq: r.seq, projectId: r.project_id, count: r.count, payload, receivedAt: r.received_at });
       entries += r.count;
     }
     // Closing the iterator early releases the statement; `for … of` + break does it.
@@ -139,10 +223,8 @@ export class SqliteLogQueue implements LogQueue {
     const now = Date.now();
     if (now - this.statsAt >= STATS_REFRESH_MS) {
       const row = this.prepared().stats.get();
-      // Batches sent to the committer and not yet committed are not in the file yet.
-      let inFlight = 0;
-      for (const w of this.waiting.values()) inFlight += w.bytes;
-      this.queuedBytes = (row?.bytes ?? 0) + inFlight;
+      // Batches waiting for this turn's transaction are not in the file yet.
+      this.queuedBytes = (row?.bytes ?? 0) + this.pendingBytes;
       this.statsAt = now;
     }
     return this.queuedBytes;
@@ -150,13 +232,30 @@ export class SqliteLogQueue implements LogQueue {
 
   private connection(): SQLite.Database {
     if (this.closed) throw new Error('log queue is closed');
-    this.conn ??= openQueueFile(this.options.path, { durable: false });
+    if (!this.conn) {
+      const conn = openQueueFile(this.options.path, { durable: false });
+      const mode = this.options.walCheckpoints ?? 'auto';
+      if (mode !== 'auto') conn.pragma('wal_autocheckpoint = 0');
+      if (mode === 'thread') {
+        this.checkpointer = WalCheckpointer.start({
+          path: this.options.path,
+          ...(this.options.logger ? { logger: this.options.logger } : {}),
+          onExit: () => this.conn?.open && this.conn.pragma('wal_autocheckpoint = 1000'),
+        }).catch((err: unknown) => {
+          this.options.logger?.warn({ err }, 'log queue: no WAL checkpointer thread; commits checkpoint');
+          conn.pragma('wal_autocheckpoint = 1000');
+          return undefined;
+        });
+      }
+      this.conn = conn;
+    }
     return this.conn;
   }
 
   private prepared(): Statements {
     const db = this.connection();
     this.statements ??= {
+      insert: db.prepare('insert into log_queue (project_id, count, bytes, payload, received_at) values (?, ?, ?, ?, ?)'),
       read: db.prepare('select seq, project_id, count, bytes, payload, received_at from log_queue where seq > @after order by seq limit 256'),
       del: db.prepare('delete from log_queue where seq = ?'),
       stats: db.prepare('select count(*) as batches, sum(bytes) as bytes from log_queue'),
@@ -164,56 +263,23 @@ export class SqliteLogQueue implements LogQueue {
     return this.statements;
   }
 
-  private startCommitter(): Promise<Worker> {
-    if (!this.committer) {
-      // Payloads only pass through: a small heap is plenty.
-      const worker = startTsThread(new URL('./sqlite-queue-committer.ts', import.meta.url), { path: this.options.path, minSeq: this.options.minSeq }, 'basalt-log-queue', {
-        maxYoungGenerationSizeMb: 8,
-        maxOldGenerationSizeMb: 256,
-      });
-      this.committer = worker;
-      worker.on('message', (m: CommitterReply) => this.onReply(m));
-      worker.on('error', (err) => this.failAll(err));
-      worker.on('exit', () => this.failAll(new Error('log queue committer exited')));
-      this.committerReady = (async () => {
-        const [first] = (await once(worker, 'message')) as [CommitterReply];
-        if (first.type !== 'ready') throw new Error('log queue committer did not start');
-      })();
-      // Keep the queue from holding the process open; close() ends the thread properly.
-      worker.unref();
+  /** The statements, once this instance has raised the sequence to its floor (producers only). */
+  private producer(): Statements {
+    const s = this.prepared();
+    if (!this.producing) {
+      raiseSequence(this.connection(), this.options.minSeq);
+      this.producing = true;
     }
-    const worker = this.committer;
-    return (this.committerReady as Promise<void>).then(() => worker);
+    return s;
   }
 
-  private onReply(m: CommitterReply): void {
-    if (m.type === 'done') {
-      for (const r of m.results) {
-        const w = this.waiting.get(r.id);
-        this.waiting.delete(r.id);
-        w?.resolve(r.seq);
-      }
-    } else if (m.type === 'failed') {
-      for (const id of m.ids) {
-        const w = this.waiting.get(id);
-        this.waiting.delete(id);
-        if (w) {
-          this.queuedBytes -= w.bytes;
-          w.reject(new Error(`log queue commit failed: ${m.message}`));
-        }
-      }
-    }
-  }
-
-  private failAll(err: Error): void {
-    for (const w of this.waiting.values()) w.reject(err);
-    this.waiting.clear();
-    this.committer = undefined;
-    this.committerReady = undefined;
+  private wakeChannel(): BroadcastChannel {
+    this.wake ??= this.openWakeChannel();
+    return this.wake;
   }
 
   private waitForWake(ms: number, signal: AbortSignal | undefined): Promise<void> {
-    this.wake ??= this.openWakeChannel();
+    this.wakeChannel();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);

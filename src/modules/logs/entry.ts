@@ -60,9 +60,20 @@ export function presentEntry(e: StoredEntry): LogEntry {
   };
 }
 
+const utf8 = new TextDecoder();
+
+/** A queued batch's payload (UTF-8 JSON) as its text. */
+export function payloadText(payload: Uint8Array): string {
+  return utf8.decode(payload);
+}
+
+export function parsePayload(payload: Uint8Array): EntryTuple[] {
+  return JSON.parse(payloadText(payload)) as EntryTuple[];
+}
+
 /** The entries of one queued batch, with the ids their place in the queue gives them. */
-export function batchEntries(seq: number, payload: string, receivedAt: number): StoredEntry[] {
-  const tuples = JSON.parse(payload) as EntryTuple[];
+export function batchEntries(seq: number, payload: Uint8Array, receivedAt: number): StoredEntry[] {
+  const tuples = parsePayload(payload);
   return tuples.map((t, i) => ({ id: logId(seq, i), ts: t[0], level: t[1], message: t[2], service: t[3], traceId: t[4], attributes: t[5], receivedAt }));
 }
 

@@ -38,12 +38,26 @@ function rawEntries(body: IngestBody): Array<{ value: unknown } | { problem: str
 interface Chunk {
   indexes: number[];
   json: string[];
+  /** UTF-8 bytes of `[` + the entries + their commas + `]`. */
   bytes: number;
 }
 
 interface Prepared {
-  jobs: Array<{ indexes: number[]; payload: string }>;
+  jobs: Array<{ indexes: number[]; payload: Uint8Array }>;
   rejected: Rejected[];
+}
+
+/** A chunk's entries as the queue's payload: a JSON array, written straight into bytes (no joined string). */
+function toPayload(chunk: Chunk): Uint8Array {
+  const out = Buffer.allocUnsafe(chunk.bytes);
+  let at = 0;
+  out[at++] = 0x5b;
+  chunk.json.forEach((json, i) => {
+    if (i > 0) out[at++] = 0x2c;
+    at += out.write(json, at);
+  });
+  out[at++] = 0x5d;
+  return out.subarray(0, at);
 }
 
 /**
@@ -72,18 +86,17 @@ function prepare(body: IngestBody, receivedAt: number, maxChunkBytes: number): P
     rejected.push({ index, issue: field === '(entry)' ? issue : `${field}: ${issue}` });
     details.push({ field: `entries[${index}]${field === '(entry)' ? '' : `.${field}`}`, issue });
   };
-  // A 5 MB request always fits a large limit; only a small one (NATS) needs exact UTF-8 sizes.
-  const exact = maxChunkBytes < 8 * 1024 * 1024;
   const jobs: Prepared['jobs'] = [];
   let chunk: Chunk = { indexes: [], json: [], bytes: 2 };
-  const close = () => jobs.push({ indexes: chunk.indexes, payload: `[${chunk.json.join(',')}]` });
+  const close = () => jobs.push({ indexes: chunk.indexes, payload: toPayload(chunk) });
   raw.forEach((r, index) => {
     if ('problem' in r) return reject(index, '(entry)', r.problem);
     const n = normalizeEntry(r.value, receivedAt);
     if (!n.ok) return reject(index, n.problem.field, n.problem.issue);
     const json = JSON.stringify(n.tuple);
-    if (exceedsBytes(json, ENTRY_LIMITS.maxEntryBytes)) return reject(index, '(entry)', `larger than ${ENTRY_LIMITS.maxEntryBytes / 1024} KB`);
-    const bytes = (exact ? Buffer.byteLength(json) : json.length) + 1;
+    const size = Buffer.byteLength(json);
+    if (size > ENTRY_LIMITS.maxEntryBytes) return reject(index, '(entry)', `larger than ${ENTRY_LIMITS.maxEntryBytes / 1024} KB`);
+    const bytes = size + 1;
     if (chunk.indexes.length > 0 && (chunk.indexes.length >= MAX_BATCH_ENTRIES || chunk.bytes + bytes > maxChunkBytes)) {
       close();
       chunk = { indexes: [], json: [], bytes: 2 };
@@ -102,17 +115,21 @@ function prepare(body: IngestBody, receivedAt: number, maxChunkBytes: number): P
 
 async function enqueueAll(queue: LogQueue, projectId: string, prepared: Prepared, receivedAt: number): Promise<IngestResult> {
   const { jobs, rejected } = prepared;
-  const outcomes = await Promise.allSettled(jobs.map((j) => queue.enqueue({ projectId, count: j.indexes.length, payload: j.payload, receivedAt })));
+  const indexes = jobs.map((j) => j.indexes);
+  const queued = jobs.map((j) => queue.enqueue({ projectId, count: j.indexes.length, payload: j.payload, receivedAt }));
+  // The payloads are the queue's now: not held here while the commit is awaited.
+  jobs.length = 0;
+  const outcomes = await Promise.allSettled(queued);
   let accepted = 0;
   let failure: unknown;
   outcomes.forEach((o, i) => {
-    const job = jobs[i] as Prepared['jobs'][number];
+    const job = indexes[i] as number[];
     if (o.status === 'fulfilled') {
-      accepted += job.indexes.length;
+      accepted += job.length;
       return;
     }
     failure ??= o.reason;
-    for (const index of job.indexes) rejected.push({ index, issue: 'not queued (ingest over capacity or unavailable): send it again' });
+    for (const index of job) rejected.push({ index, issue: 'not queued (ingest over capacity or unavailable): send it again' });
   });
   if (accepted === 0) throw queueError(failure);
   rejected.sort((a, b) => a.index - b.index);

@@ -3,8 +3,8 @@ import type { SqlCapabilities } from '../../db/database.ts';
 import type { Database } from '../../db/schema.ts';
 import type { LogCursor } from './cursor.ts';
 import type { StoredEntry } from './entry.ts';
-import type { LogFilter } from './filter.ts';
-import { conditions, fts5Match, intDiv, where } from './query-sql.ts';
+import { matcher, type LogFilter } from './filter.ts';
+import { conditions, fts5Match, intDiv, where, type Condition } from './query-sql.ts';
 import { MINUTE_MS } from './store.ts';
 
 interface Row {
@@ -61,8 +61,21 @@ export class LogsRepo {
     const dialect = this.capabilities.dialect;
     if (dialect === 'sqlite' && filter.terms) return this.listFullText(projectId, filter, cursor, limit);
     const parts = conditions(dialect, projectId, filter, { alias: 'l', terms: true, cursor });
-    const r = await sql<Row>`select ${COLUMNS} from logs l where ${where(parts)} order by l.ts desc, l.id desc limit ${limit}`.execute(this.db);
+    const r = await sql<Row>`select ${COLUMNS} from ${this.rows(projectId, filter)} where ${where(parts)} order by l.ts desc, l.id desc limit ${limit}`.execute(this.db);
     return r.rows.map(toEntry);
+  }
+
+  /**
+   * The rows a statement reads, as `l`: all of `logs`, or on SQLite with a trace id only
+   * the rows its trace pairs name, plus the matching rows of ranges not yet indexed (the
+   * pairs are filled after the rows: migration 0008). One statement, one snapshot, so a
+   * range moving from pending to indexed meanwhile is read exactly once.
+   */
+  private rows(projectId: string, filter: LogFilter): Condition {
+    if (this.capabilities.dialect !== 'sqlite' || filter.traceId === undefined) return sql`logs l`;
+    return sql`(select t.id from log_traces t where t.trace_id = ${filter.traceId}
+      union all select x.id from log_index_pending p cross join logs x on x.id between p.lo and p.hi where x.trace_id = ${filter.traceId} and x.project_id = ${projectId}) ids
+      cross join logs l on l.id = ids.id`;
   }
 
   /**
@@ -119,9 +132,29 @@ export class LogsRepo {
 
   /** Entries stored after `afterId` (id order): the live tail's replay. */
   async after(projectId: string, filter: LogFilter, afterId: number, limit: number): Promise<StoredEntry[]> {
+    if (this.capabilities.dialect === 'sqlite' && filter.terms) return this.afterFullText(projectId, filter, afterId, limit);
     const parts = conditions(this.capabilities.dialect, projectId, filter, { alias: 'l', terms: true });
-    const r = await sql<Row>`select ${COLUMNS} from logs l where ${where(parts)} and l.id > ${afterId} order by l.id limit ${limit}`.execute(this.db);
+    const r = await sql<Row>`select ${COLUMNS} from ${this.rows(projectId, filter)} where ${where(parts)} and l.id > ${afterId} order by l.id limit ${limit}`.execute(this.db);
     return r.rows.map(toEntry);
+  }
+
+  /**
+   * The replay with full text on SQLite: a tail must not skip entries stored but not yet
+   * indexed, so those (the pending ranges) are matched here in memory, the rest by FTS5.
+   * Pending first: a range indexed between the two reads is then seen twice (and kept
+   * once), never missed.
+   */
+  private async afterFullText(projectId: string, filter: LogFilter, afterId: number, limit: number): Promise<StoredEntry[]> {
+    const plain = conditions('sqlite', projectId, { ...filter, terms: undefined }, { alias: 'l', terms: false });
+    const pending = await sql<Row>`select ${COLUMNS} from log_index_pending p cross join logs l on l.id between p.lo and p.hi
+      where ${where(plain)} and l.id > ${afterId}`.execute(this.db);
+    const match = matcher(filter);
+    const fresh = pending.rows.map(toEntry).filter(match);
+    const parts = conditions('sqlite', projectId, filter, { alias: 'l', terms: true });
+    const indexed = await sql<Row>`select ${COLUMNS} from ${this.rows(projectId, filter)} where ${where(parts)} and l.id > ${afterId} order by l.id limit ${limit}`.execute(this.db);
+    const byId = new Map<number, StoredEntry>();
+    for (const e of [...indexed.rows.map(toEntry), ...fresh]) byId.set(e.id, e);
+    return [...byId.values()].sort((a, b) => a.id - b.id).slice(0, limit);
   }
 
   /** Counts per bucket (floor(ts / intervalMs)) and level, over rows. */
@@ -129,7 +162,7 @@ export class LogsRepo {
     const dialect = this.capabilities.dialect;
     const parts = conditions(dialect, projectId, filter, { alias: 'l', terms: true });
     const bucket = intDiv(dialect, sql`l.ts`, intervalMs);
-    const r = await sql<BucketCount>`select ${bucket} as bucket, l.level as level, count(*) as n from logs l where ${where(parts)} group by 1, 2`.execute(this.db);
+    const r = await sql<BucketCount>`select ${bucket} as bucket, l.level as level, count(*) as n from ${this.rows(projectId, filter)} where ${where(parts)} group by 1, 2`.execute(this.db);
     return r.rows.map((x) => ({ bucket: Number(x.bucket), level: Number(x.level), n: Number(x.n) }));
   }
 

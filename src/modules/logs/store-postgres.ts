@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import { MAX_BATCH_ENTRIES, type QueuedLogBatch } from '../../ports/log-queue.ts';
+import { payloadText } from './entry.ts';
 import { MINUTE_MS, type LogStoreWriter, type WriteOutcome } from './store.ts';
 
 const FOREIGN_KEY_VIOLATION = '23503';
@@ -32,7 +33,7 @@ export class PostgresLogStoreWriter implements LogStoreWriter {
           insert into logs (id, project_id, ts, level, message, service, trace_id, attributes, received_at)
           select ${base}::bigint + (t.ord - 1), ${b.projectId}, (t.e->>0)::bigint, (t.e->>1)::smallint, t.e->>2, t.e->>3, t.e->>4,
                  nullif(t.e->5, 'null'::jsonb), ${b.receivedAt}::bigint
-          from jsonb_array_elements(${b.payload}::jsonb) with ordinality as t(e, ord)
+          from jsonb_array_elements(${payloadText(b.payload)}::jsonb) with ordinality as t(e, ord)
           where exists (select 1 from projects where id = ${b.projectId})
           on conflict (id) do nothing
           returning id, ts, level
@@ -52,6 +53,9 @@ export class PostgresLogStoreWriter implements LogStoreWriter {
       throw err;
     }
   }
+
+  /** Each statement commits durably on its own. */
+  async sync(): Promise<void> {}
 
   async maxId(): Promise<number> {
     const r = await this.db.selectFrom('logs').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
