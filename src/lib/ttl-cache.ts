@@ -55,6 +55,19 @@ export class TtlCache<K, V> {
     this.entries.set(key, { value, storedAt: this.now() });
   }
 
+  /**
+   * The cached value, or `load()`'s answer, kept unless an invalidation raced the load.
+   * Misses (`null`, `undefined`) are never kept: what another process creates shows at once.
+   */
+  async getOrLoad<R extends V | null | undefined>(key: K, load: () => Promise<R>): Promise<V | R> {
+    const hit = this.get(key);
+    if (hit !== undefined) return hit;
+    const generation = this.gen;
+    const value = await load();
+    if (value !== null && value !== undefined) this.set(key, value as V, generation);
+    return value;
+  }
+
   delete(key: K): void {
     this.gen++;
     this.entries.delete(key);

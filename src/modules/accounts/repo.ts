@@ -45,13 +45,8 @@ export class UsersRepo {
    * staleness opens no hole (an e-mail verified in another process counts a moment later);
    * credentials, bans and 2FA are always read with `findById`.
    */
-  async findForDisplay(id: string): Promise<UserRow | undefined> {
-    const hit = this.shown.get(id);
-    if (hit !== undefined) return hit;
-    const generation = this.shown.generation;
-    const row = await this.findById(id);
-    if (row !== undefined) this.shown.set(id, row, generation);
-    return row;
+  findForDisplay(id: string): Promise<UserRow | undefined> {
+    return this.shown.getOrLoad(id, () => this.findById(id));
   }
 
   async findByEmail(email: string): Promise<UserRow | undefined> {

@@ -129,7 +129,7 @@ export class ApiKeysService {
   async authenticate(secret: string, clientIp: string): Promise<ApiKeyActor> {
     if (!KEY_FORMAT.test(secret)) throw new AppError('apikey:invalid');
     const hash = sha256(secret);
-    const key = this.deps.cache.get(hash) ?? (await this.load(hash));
+    const key = await this.deps.cache.getOrLoad(hash, () => this.load(hash));
     const now = this.now();
     if (key.actor.expiresAt !== null && key.actor.expiresAt <= now) throw new AppError('apikey:invalid');
     if (key.allows) {
@@ -162,12 +162,9 @@ export class ApiKeysService {
   }
 
   private async load(hash: string): Promise<VerifiedKey> {
-    const generation = this.deps.cache.generation;
     const row = await this.deps.keys.findByHash(hash);
     if (!row || row.revoked_at !== null) throw new AppError('apikey:invalid');
-    const key = toVerified(row);
-    this.deps.cache.set(hash, key, generation);
-    return key;
+    return toVerified(row);
   }
 
   private present(row: ApiKeyRow): ApiKey {

@@ -86,13 +86,8 @@ export class SessionStore {
   }
 
   /** The raw record, or null. Parsing failures read as null: a corrupt record is no session. */
-  async get(id: string): Promise<SessionRecord | null> {
-    const hit = this.cache.get(id);
-    if (hit !== undefined) return hit;
-    const generation = this.cache.generation;
-    const record = await this.read(id);
-    if (record !== null) this.cache.set(id, record, generation);
-    return record;
+  get(id: string): Promise<SessionRecord | null> {
+    return this.cache.getOrLoad(id, () => this.read(id));
   }
 
   private async read(id: string): Promise<SessionRecord | null> {
