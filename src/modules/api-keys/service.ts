@@ -74,6 +74,8 @@ function toVerified(row: ApiKeyWithWorkspace): VerifiedKey {
 export class ApiKeysService {
   private readonly now: () => number;
   private readonly publish: PublishTeamEvent;
+  // Key-authenticated clients call `current` to check themselves; the answer changes only with the key.
+  private readonly shownKeys = new WeakMap<ApiKeyActor, CurrentApiKey>();
 
   constructor(private readonly deps: ApiKeysDeps) {
     this.now = deps.now ?? Date.now;
@@ -143,17 +145,9 @@ export class ApiKeysService {
   /** The calling key's own metadata; a key of another project gets `project:not_found`. */
   current(actor: ApiKeyActor, projectId: string): CurrentApiKey {
     if (actor.projectId !== projectId) throw new AppError('project:not_found');
-    return {
-      id: actor.keyId,
-      projectId: actor.projectId,
-      workspaceId: actor.workspaceId,
-      name: actor.name,
-      prefix: actor.prefix,
-      scopes: [...actor.scopes],
-      allowedIps: actor.allowedIps ? [...actor.allowedIps] : null,
-      expiresAt: iso(actor.expiresAt),
-      createdAt: new Date(actor.createdAt).toISOString(),
-    };
+    let shown = this.shownKeys.get(actor);
+    if (shown === undefined) this.shownKeys.set(actor, (shown = presentCurrent(actor)));
+    return shown;
   }
 
   /** Writes pending last-used times (tests; a clean shutdown). */
@@ -183,4 +177,19 @@ export class ApiKeysService {
       createdBy: row.created_by,
     };
   }
+}
+
+/** What GET /v1/projects/:id/keys/current shows, made once per verified key (its actor never changes). */
+function presentCurrent(actor: ApiKeyActor): CurrentApiKey {
+  return {
+    id: actor.keyId,
+    projectId: actor.projectId,
+    workspaceId: actor.workspaceId,
+    name: actor.name,
+    prefix: actor.prefix,
+    scopes: [...actor.scopes],
+    allowedIps: actor.allowedIps ? [...actor.allowedIps] : null,
+    expiresAt: iso(actor.expiresAt),
+    createdAt: new Date(actor.createdAt).toISOString(),
+  };
 }
