@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql as rawSql } from 'kysely';
 import { NatsLogQueue } from '../adapters/log-queue/nats-log-queue.ts';
@@ -13,6 +14,7 @@ import { LogHotCache } from '../modules/logs/hot-cache.ts';
 import { LogTailHub } from '../modules/logs/tail.ts';
 import { startInlineWriter, startWriterThread, type LogWriterHandle } from '../workers/log-writer-handle.ts';
 import { logQueuePath } from '../workers/log-writer-host.ts';
+import { WalCheckpointer } from '../workers/wal-checkpointer.ts';
 import type { IndexStats, WriteCycleStats } from '../workers/log-writer.ts';
 
 /** The log pipeline as the API process holds it (docs/logs.md). */
@@ -72,6 +74,26 @@ function writerMetrics(metrics: MetricsRegistry): { onCycle: (s: WriteCycleStats
 }
 
 /**
+ * The embedded files' WAL checkpoints, on a thread of their own: the log writer and the
+ * queue's producer commit without waiting for the disk (they fsync on the thread pool), and
+ * a checkpoint inside one of their commits (or one of the API's, on the store file the
+ * writer keeps busy) would stop that thread to copy pages and fsync. Without the thread,
+ * SQLite's own checkpoints stay on.
+ */
+async function startCheckpointer(config: Config, sql: SqlStore, logger: Logger): Promise<WalCheckpointer | undefined> {
+  const paths = [...(sql.capabilities.dialect === 'sqlite' ? [join(config.DATA_DIR, 'basalt.db')] : []), ...(config.NATS_URL ? [] : [logQueuePath(config)])];
+  if (paths.length === 0) return undefined;
+  try {
+    const checkpointer = await WalCheckpointer.start({ paths, logger });
+    if (sql.capabilities.dialect === 'sqlite') await rawSql`pragma wal_autocheckpoint = 0`.execute(sql.db);
+    return checkpointer;
+  } catch (err) {
+    logger.warn({ err }, 'logs: no WAL checkpointer thread; SQLite checkpoints inside commits');
+    return undefined;
+  }
+}
+
+/**
  * Builds the log pipeline from config: the queue (SQLite file, or NATS JetStream with
  * NATS_URL) with its sequences above every stored id, the tail hub (fed across instances
  * over NATS when configured), the hot-cache reader, and the writer (LOG_WRITER).
@@ -80,9 +102,11 @@ export async function buildLogs(config: Config, deps: LogsDeps): Promise<LogsRun
   const { sql, kv, logger } = deps;
   const maxId = Number((await sql.db.selectFrom('logs').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst())?.id ?? 0);
   const minSeq = seqAbove(maxId);
+  const checkpointer = deps.writer === false ? undefined : await startCheckpointer(config, sql, logger);
+  const walCheckpointed = checkpointer !== undefined;
   const queue: LogQueue = config.NATS_URL
     ? await NatsLogQueue.connect({ url: config.NATS_URL, stream: config.LOG_QUEUE_STREAM, minSeq, maxBytes: config.LOG_QUEUE_MAX_BYTES })
-    : new SqliteLogQueue({ path: logQueuePath(config), minSeq, maxBytes: config.LOG_QUEUE_MAX_BYTES, walCheckpoints: 'thread', logger });
+    : new SqliteLogQueue({ path: logQueuePath(config), minSeq, maxBytes: config.LOG_QUEUE_MAX_BYTES, walCheckpoints: walCheckpointed ? 'external' : 'auto' });
   const hub = new LogTailHub();
   let natsTail: NatsLogTail | undefined;
   if (config.NATS_URL) {
@@ -91,12 +115,13 @@ export async function buildLogs(config: Config, deps: LogsDeps): Promise<LogsRun
       natsTail.attach(hub);
     } catch (err) {
       await queue.close();
+      await checkpointer?.close();
       throw err;
     }
   }
   // The writer boots in the background (a thread takes a moment to load): requests can be
   // queued before it runs, and it drains whatever an earlier run left queued.
-  const options = { config, sqlSchema: deps.sqlSchema, logger, hub, ...writerMetrics(deps.metrics) };
+  const options = { config, sqlSchema: deps.sqlSchema, walCheckpointed, logger, hub, ...writerMetrics(deps.metrics) };
   const mode = deps.writer === false ? 'off' : config.LOG_WRITER;
   const writer: Promise<LogWriterHandle | undefined> = (mode === 'thread' ? startWriterThread(options) : mode === 'inline' ? startInlineWriter(options) : Promise.resolve(undefined)).catch(
     (err: unknown) => {
@@ -137,6 +162,7 @@ export async function buildLogs(config: Config, deps: LogsDeps): Promise<LogsRun
       // Stop taking requests' batches first; whatever is queued stays queued, durably.
       await queue.close();
       await (await writer)?.stop();
+      await checkpointer?.close();
       await natsTail?.close();
       hub.clear();
     },

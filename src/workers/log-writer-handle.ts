@@ -19,6 +19,7 @@ export interface LogWriterHandle {
 export interface WriterHandleOptions {
   config: Config;
   sqlSchema?: string | undefined;
+  walCheckpointed?: boolean | undefined;
   logger: Logger;
   hub: LogTailHub;
   onCycle?: (stats: WriteCycleStats) => void;
@@ -75,10 +76,10 @@ class WriterThread implements LogWriterHandle {
 
   private spawn(): Promise<void> {
     const { logger } = this.options;
-    // Its live data is one cycle's batches; a small young generation keeps its heap (and the
-    // process's memory) from growing with the ingest rate.
-    const worker = startTsThread(new URL('./log-writer-thread.ts', import.meta.url), { config: this.options.config, sqlSchema: this.options.sqlSchema }, 'basalt-log-writer', {
-      maxYoungGenerationSizeMb: 16,
+    // Its live data is one cycle's batches, whose payloads are bytes outside the heap: small
+    // generations keep its heap (and the process's memory) from growing with the ingest rate.
+    const worker = startTsThread(new URL('./log-writer-thread.ts', import.meta.url), { config: this.options.config, sqlSchema: this.options.sqlSchema, walCheckpointed: this.options.walCheckpointed }, 'basalt-log-writer', {
+      maxYoungGenerationSizeMb: 4,
       maxOldGenerationSizeMb: 64,
     });
     this.worker = worker;
@@ -193,6 +194,7 @@ export async function startInlineWriter(options: WriterHandleOptions): Promise<L
   const host = await startLogWriterHost({
     config: options.config,
     sqlSchema: options.sqlSchema,
+    walCheckpointed: options.walCheckpointed,
     logger: options.logger,
     localTail: options.hub.sink(),
     ...(options.onCycle ? { onCycle: options.onCycle } : {}),

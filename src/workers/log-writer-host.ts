@@ -12,12 +12,13 @@ import { SqliteLogStoreWriter } from '../modules/logs/store-sqlite.ts';
 import type { TailSink } from '../modules/logs/tail.ts';
 import { LogRetention } from './log-retention.ts';
 import { LogWriter, type IndexStats, type WriteCycleStats } from './log-writer.ts';
-import { WalCheckpointer } from './wal-checkpointer.ts';
 
 export interface WriterHostOptions {
   config: Config;
   /** PostgreSQL schema (test isolation). */
   sqlSchema?: string | undefined;
+  /** A checkpointer thread checkpoints the embedded files (src/app/logs.ts): never checkpoint in this thread. */
+  walCheckpointed?: boolean | undefined;
   logger: Logger;
   /** Where stored batches go for the live tail when NATS is not configured. */
   localTail: TailSink;
@@ -41,31 +42,24 @@ interface Closable {
   close(): Promise<void>;
 }
 
-async function openStore(config: Config, sqlSchema: string | undefined, logger: Logger): Promise<{ store: LogStoreWriter; helpers: Closable[] }> {
+async function openStore(config: Config, sqlSchema: string | undefined, walCheckpointed: boolean): Promise<LogStoreWriter> {
   if (config.DATABASE_URL) {
     const [{ openSqlStore }, { PostgresLogStoreWriter }] = await Promise.all([import('../db/database.ts'), import('../modules/logs/store-postgres.ts')]);
     const store = openSqlStore({ url: config.DATABASE_URL, sqlitePath: '', poolSize: 4, ...(sqlSchema ? { schema: sqlSchema } : {}) });
-    return { store: new PostgresLogStoreWriter(store.db, () => store.close()), helpers: [] };
+    return new PostgresLogStoreWriter(store.db, () => store.close());
   }
-  const path = join(config.DATA_DIR, 'basalt.db');
-  const db = SqliteLogStoreWriter.configure(new SQLite(path));
-  // Checkpoints move to a thread of their own; should it end, this connection takes them back.
-  const checkpointer = await WalCheckpointer.start({ path, logger, onExit: () => db.open && db.pragma('wal_autocheckpoint = 1000') }).catch((err: unknown) => {
-    logger.warn({ err }, 'log writer: no WAL checkpointer thread; the writer checkpoints itself');
-    return undefined;
-  });
-  if (checkpointer) db.pragma('wal_autocheckpoint = 0');
-  return { store: new SqliteLogStoreWriter(db), helpers: checkpointer ? [checkpointer] : [] };
+  const db = SqliteLogStoreWriter.configure(new SQLite(join(config.DATA_DIR, 'basalt.db')));
+  if (walCheckpointed) db.pragma('wal_autocheckpoint = 0');
+  return new SqliteLogStoreWriter(db);
 }
 
-async function openQueue(config: Config): Promise<LogQueue> {
+async function openQueue(config: Config, walCheckpointed: boolean): Promise<LogQueue> {
   // A consumer never enqueues, so it needs no sequence floor.
   if (config.NATS_URL) {
     const { NatsLogQueue } = await import('../adapters/log-queue/nats-log-queue.ts');
     return NatsLogQueue.connect({ url: config.NATS_URL, stream: config.LOG_QUEUE_STREAM, minSeq: 1, maxBytes: config.LOG_QUEUE_MAX_BYTES });
   }
-  // The API's producer checkpoints the file from a thread of its own: acknowledgements here never stop for it.
-  return new SqliteLogQueue({ path: logQueuePath(config), minSeq: 1, maxBytes: config.LOG_QUEUE_MAX_BYTES, walCheckpoints: 'none' });
+  return new SqliteLogQueue({ path: logQueuePath(config), minSeq: 1, maxBytes: config.LOG_QUEUE_MAX_BYTES, walCheckpoints: walCheckpointed ? 'external' : 'auto' });
 }
 
 async function openKv(config: Config): Promise<KvStore> {
@@ -83,10 +77,11 @@ async function openKv(config: Config): Promise<KvStore> {
  */
 export async function startLogWriterHost(options: WriterHostOptions): Promise<WriterHost> {
   const { config, logger } = options;
-  const { store, helpers } = await openStore(config, options.sqlSchema, logger);
-  const opened: Closable[] = [store, ...helpers];
+  const walCheckpointed = options.walCheckpointed ?? false;
+  const store = await openStore(config, options.sqlSchema, walCheckpointed);
+  const opened: Closable[] = [store];
   try {
-    const queue = await openQueue(config);
+    const queue = await openQueue(config, walCheckpointed);
     opened.push(queue);
     const kv = await openKv(config);
     opened.push(kv);

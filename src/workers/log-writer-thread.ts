@@ -13,6 +13,7 @@ import type { IndexStats, WriteCycleStats } from './log-writer.ts';
 export interface WriterThreadData {
   config: Config;
   sqlSchema?: string | undefined;
+  walCheckpointed?: boolean | undefined;
 }
 
 export type WriterThreadRequest =
@@ -33,7 +34,7 @@ export type WriterThreadMessage =
 
 const port = parentPort;
 if (!port) throw new Error('log-writer-thread runs as a worker thread');
-const { config, sqlSchema } = workerData as WriterThreadData;
+const { config, sqlSchema, walCheckpointed } = workerData as WriterThreadData;
 const send = (m: WriterThreadMessage) => port.postMessage(m);
 
 // Log lines go to the parent, which writes them with its own logger (one stream, one format).
@@ -46,6 +47,7 @@ try {
   host = await startLogWriterHost({
     config,
     sqlSchema,
+    walCheckpointed,
     logger,
     localTail: {
       emit: (batch) => {

@@ -6,14 +6,12 @@ import type { Logger } from '../lib/logger.ts';
 const BETTER_SQLITE3 = createRequire(import.meta.url).resolve('better-sqlite3');
 
 export interface WalCheckpointerOptions {
-  /** The SQLite database file. */
-  path: string;
+  /** The SQLite database files to checkpoint. */
+  paths: string[];
   intervalMs?: number;
   /** A WAL past this size is checkpointed and truncated even if that makes writers wait. */
   truncateBytes?: number;
   logger?: Logger;
-  /** Called if the thread ends on its own: the writer must checkpoint again itself. */
-  onExit?: () => void;
 }
 
 // Plain CommonJS, evaluated: this thread loads no TypeScript loader and none of Basalt's
@@ -22,26 +20,31 @@ const SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { statSync } = require('node:fs');
 const Database = require(workerData.module);
-const db = new Database(workerData.path);
-db.pragma('busy_timeout = 5000');
-db.pragma('synchronous = NORMAL');
+const files = workerData.paths.map((path) => {
+  const db = new Database(path);
+  db.pragma('busy_timeout = 5000');
+  db.pragma('synchronous = NORMAL');
+  return { path, db, failing: false };
+});
 let timer;
-let failures = 0;
 function run() {
-  try {
-    let size = 0;
-    try { size = statSync(workerData.path + '-wal').size; } catch {}
-    db.pragma(size > workerData.truncateBytes ? 'wal_checkpoint(TRUNCATE)' : 'wal_checkpoint(PASSIVE)');
-    failures = 0;
-  } catch (err) {
-    if (failures++ === 0) parentPort.postMessage({ type: 'error', message: String((err && err.message) || err) });
+  for (const f of files) {
+    try {
+      let size = 0;
+      try { size = statSync(f.path + '-wal').size; } catch {}
+      f.db.pragma(size > workerData.truncateBytes ? 'wal_checkpoint(TRUNCATE)' : 'wal_checkpoint(PASSIVE)');
+      f.failing = false;
+    } catch (err) {
+      if (!f.failing) parentPort.postMessage({ type: 'error', path: f.path, message: String((err && err.message) || err) });
+      f.failing = true;
+    }
   }
   timer = setTimeout(run, workerData.intervalMs);
 }
 parentPort.on('message', (m) => {
   if (m !== 'close') return;
   clearTimeout(timer);
-  db.close();
+  for (const f of files) f.db.close();
   parentPort.postMessage({ type: 'closed' });
   parentPort.close();
 });
@@ -49,51 +52,65 @@ timer = setTimeout(run, workerData.intervalMs);
 parentPort.postMessage({ type: 'ready' });
 `;
 
-type Message = { type: 'ready' } | { type: 'closed' } | { type: 'error'; message: string };
+type Message = { type: 'ready' } | { type: 'closed' } | { type: 'error'; path: string; message: string };
+
+// A thread that ends on its own (it should not) is started again after this long.
+const RESTART_DELAY_MS = 1_000;
 
 /**
- * Checkpoints a SQLite database's WAL from a thread of its own, so the connection that
- * writes (the log writer, with wal_autocheckpoint=0) never stops to copy pages back into
- * the database file and fsync it. PASSIVE checkpoints never block that writer; only a WAL
- * grown past `truncateBytes` (readers holding it back) is forced down.
+ * Checkpoints SQLite databases' WALs from one thread of its own, so the connections that
+ * write them (the log writer, the log queue's producer, the API's store connection: all
+ * with wal_autocheckpoint=0) never stop to copy pages back into the database file and
+ * fsync it. PASSIVE checkpoints never block a writer; only a WAL grown past
+ * `truncateBytes` (readers holding it back) is forced down.
  */
 export class WalCheckpointer {
+  private worker: Worker | undefined;
   private closing = false;
 
-  private constructor(
-    private readonly worker: Worker,
-    private readonly logger: Logger | undefined,
-  ) {}
+  private constructor(private readonly options: WalCheckpointerOptions) {}
 
   static async start(options: WalCheckpointerOptions): Promise<WalCheckpointer> {
+    const checkpointer = new WalCheckpointer(options);
+    await checkpointer.spawn();
+    return checkpointer;
+  }
+
+  private async spawn(): Promise<void> {
+    const { logger } = this.options;
     const worker = new Worker(SOURCE, {
       eval: true,
       name: 'basalt-wal-checkpointer',
-      workerData: { module: BETTER_SQLITE3, path: options.path, intervalMs: options.intervalMs ?? 200, truncateBytes: options.truncateBytes ?? 512 * 1024 * 1024 },
+      workerData: { module: BETTER_SQLITE3, paths: this.options.paths, intervalMs: this.options.intervalMs ?? 200, truncateBytes: this.options.truncateBytes ?? 512 * 1024 * 1024 },
       resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 },
     });
     const [first] = (await Promise.race([once(worker, 'message'), once(worker, 'error').then(([err]) => Promise.reject(err as Error))])) as [Message];
     if (first.type !== 'ready') throw new Error('WAL checkpointer did not start');
-    const checkpointer = new WalCheckpointer(worker, options.logger);
+    this.worker = worker;
     worker.on('message', (m: Message) => {
-      if (m.type === 'error') options.logger?.warn({ message: m.message, path: options.path }, 'WAL checkpoint failed');
+      if (m.type === 'error') logger?.warn({ path: m.path, message: m.message }, 'WAL checkpoint failed');
     });
-    worker.on('error', (err) => options.logger?.error({ err, path: options.path }, 'WAL checkpointer failed'));
+    worker.on('error', (err) => logger?.error({ err }, 'WAL checkpointer failed'));
     worker.once('exit', () => {
-      if (!checkpointer.closing) options.onExit?.();
+      if (this.closing) return;
+      logger?.error('WAL checkpointer exited; starting it again');
+      setTimeout(() => {
+        if (!this.closing) this.spawn().catch((err: unknown) => logger?.error({ err }, 'WAL checkpointer did not start again'));
+      }, RESTART_DELAY_MS).unref();
     });
     worker.unref();
-    return checkpointer;
   }
 
   async close(): Promise<void> {
     this.closing = true;
+    const worker = this.worker;
+    if (!worker) return;
     const closed = new Promise<void>((resolve) => {
-      this.worker.on('message', (m: Message) => m.type === 'closed' && resolve());
-      this.worker.once('exit', () => resolve());
+      worker.on('message', (m: Message) => m.type === 'closed' && resolve());
+      worker.once('exit', () => resolve());
     });
-    this.worker.postMessage('close');
+    worker.postMessage('close');
     await closed;
-    await this.worker.terminate().catch((err: unknown) => this.logger?.warn({ err }, 'WAL checkpointer did not stop'));
+    await worker.terminate().catch((err: unknown) => this.options.logger?.warn({ err }, 'WAL checkpointer did not stop'));
   }
 }

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { stacks } from '../accounts/harness.ts';
 import { createPgSchema, runId, serviceUrl, tempDir } from '../helpers/backends.ts';
@@ -48,6 +50,33 @@ describe.each(stacks())('kill -9 during ingest ($name)', (stack) => {
         expect(stored.length).toBe(new Set(stored).size);
         for (const m of stored) expect(acked.has(m) || unknown.has(m)).toBe(true);
         expect(acked.size).toBeGreaterThanOrEqual(8_000);
+        // Full text (indexed after storing on SQLite, from a list the crash cannot lose or
+        // replay): every stored entry becomes searchable, once. Entries in flight at the kill
+        // may still be arriving: compare once the two counts agree.
+        const searchable = async () => {
+          const res = await second.call('GET', `/v1/projects/${projectId}/logs/histogram?q=crash&from=${Date.now() - 3_600_000}&to=${Date.now() + 60_000}&interval=1h`, { headers: { 'x-api-key': key } });
+          return Number(res.body.data.total);
+        };
+        await waitFor(async () => (await searchable()) === (await storedMessages(second.call, projectId, key)).length, 60_000, 250);
+        if (stack.sql === 'sqlite') {
+          const db = new SQLite(join(dir.path, 'basalt.db'), { readonly: true });
+          try {
+            const one = (q: string) => Number((db.prepare(q).get() as { n: number | null }).n ?? 0);
+            // One snapshot: every row is either indexed or pending, never both, never neither.
+            const counts = db.transaction(() => ({
+              indexed: one(`select count(*) as n from logs_fts where logs_fts match 'crash'`),
+              pending: one('select count(*) as n from log_index_pending p cross join logs l on l.id between p.lo and p.hi'),
+              rows: one('select count(*) as n from logs'),
+            }));
+            const now = counts();
+            expect(now.indexed + now.pending).toBe(now.rows);
+            await waitFor(async () => counts().pending === 0, 60_000, 100);
+            const done = counts();
+            expect(done.indexed).toBe(done.rows);
+          } finally {
+            db.close();
+          }
+        }
       } finally {
         await second.stop();
       }

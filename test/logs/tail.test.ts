@@ -37,7 +37,9 @@ describe.each(stacks())('live tail ($name)', (stack) => {
     expect(data.map((d) => d.message)).toEqual([`${marker} loud`, `${marker} louder`]);
     expect(data[1]).toMatchObject({ level: 'fatal', attributes: { n: 1 } });
     expect(events.map((e) => e.id)).toEqual(data.map((d) => d.id));
-    // What the tail pushed is what the store has.
+    // What the tail pushed is what the store has (searchable once indexed: SQLite indexes
+    // full text just after storing, and the tail pushes as soon as the rows are stored).
+    await app.drained();
     const stored = await app.query({ q: marker, level: 'warn' });
     expect(stored.body.data.map((d: { id: string }) => d.id).sort()).toEqual(data.map((d) => d.id).sort());
     expect(await s.settle(300)).toHaveLength(2);

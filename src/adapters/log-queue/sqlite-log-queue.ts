@@ -2,9 +2,7 @@ import { closeSync, fsync, openSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { BroadcastChannel } from 'node:worker_threads';
 import type SQLite from 'better-sqlite3';
-import type { Logger } from '../../lib/logger.ts';
 import { batchBytes, LogQueueFullError, type LogBatchInput, type LogQueue, type LogQueueStats, type QueuedLogBatch, type TakeOptions } from '../../ports/log-queue.ts';
-import { WalCheckpointer } from '../../workers/wal-checkpointer.ts';
 import { openQueueFile, raiseSequence, wakeChannelName } from './sqlite-queue-file.ts';
 
 const fsyncAsync = promisify(fsync);
@@ -21,14 +19,11 @@ export interface SqliteLogQueueOptions {
   /** Retry-After for a full queue. */
   retryAfterMs?: number;
   /**
-   * Who copies the WAL back into the file: `auto` (SQLite, inside whichever commit crosses
-   * the threshold: blocking that thread), `thread` (a checkpointer thread this instance
-   * starts: the API's producer), `none` (another instance's thread does: the writer's
-   * consumer, which must not stop for it).
+   * Who copies the WAL back into the file: `auto` (SQLite, inside whichever commit of this
+   * connection crosses the threshold, blocking its thread) or `external` (a checkpointer
+   * thread: src/workers/wal-checkpointer.ts).
    */
-  walCheckpoints?: 'auto' | 'thread' | 'none';
-  /** Where the checkpointer reports failures. */
-  logger?: Logger;
+  walCheckpoints?: 'auto' | 'external';
 }
 
 interface Statements {
@@ -69,7 +64,7 @@ const STATS_REFRESH_MS = 100;
  * before it started is acknowledged (its `enqueue` resolves) once it returns. While one
  * fsync runs, later groups commit and wait for the next one, which covers them all. The
  * fsync is what SQLite's synchronous=FULL does inside each commit; WAL checkpoints (which
- * fsync too) run on a thread of their own (`walCheckpoints`).
+ * fsync too) run on a thread of their own (`walCheckpoints: 'external'`).
  *
  * The API process enqueues; the writer (its own instance on the same file, usually in
  * another thread) takes and acknowledges, woken through a BroadcastChannel.
@@ -87,7 +82,6 @@ export class SqliteLogQueue implements LogQueue {
   private unsynced: Waiting[] = [];
   private syncing: Promise<void> | undefined;
   private walFd: number | undefined;
-  private checkpointer: Promise<WalCheckpointer | undefined> | undefined;
   private after = 0;
   private queuedBytes = 0;
   private statsAt = 0;
@@ -148,7 +142,6 @@ export class SqliteLogQueue implements LogQueue {
     await this.syncing;
     this.closed = true;
     for (const l of this.wakeListeners) l();
-    await (await this.checkpointer?.catch(() => undefined))?.close();
     this.wake?.close();
     if (this.walFd !== undefined) closeSync(this.walFd);
     this.conn?.close();
@@ -234,19 +227,7 @@ export class SqliteLogQueue implements LogQueue {
     if (this.closed) throw new Error('log queue is closed');
     if (!this.conn) {
       const conn = openQueueFile(this.options.path, { durable: false });
-      const mode = this.options.walCheckpoints ?? 'auto';
-      if (mode !== 'auto') conn.pragma('wal_autocheckpoint = 0');
-      if (mode === 'thread') {
-        this.checkpointer = WalCheckpointer.start({
-          path: this.options.path,
-          ...(this.options.logger ? { logger: this.options.logger } : {}),
-          onExit: () => this.conn?.open && this.conn.pragma('wal_autocheckpoint = 1000'),
-        }).catch((err: unknown) => {
-          this.options.logger?.warn({ err }, 'log queue: no WAL checkpointer thread; commits checkpoint');
-          conn.pragma('wal_autocheckpoint = 1000');
-          return undefined;
-        });
-      }
+      if (this.options.walCheckpoints === 'external') conn.pragma('wal_autocheckpoint = 0');
       this.conn = conn;
     }
     return this.conn;
