@@ -8,8 +8,7 @@ import { createRouter } from '../http/router.ts';
 import { mailRoutes } from '../modules/mail/routes.ts';
 import { docsRoutes } from '../modules/platform/docs.ts';
 import { platformRoutes } from '../modules/platform/routes.ts';
-import { authenticate } from '../http/auth.ts';
-import { apiKeyAuth } from '../http/api-key-auth.ts';
+import { credentials } from '../http/credentials.ts';
 import { apiKeysRoutes } from '../modules/api-keys/routes.ts';
 import { projectsRoutes } from '../modules/projects/routes.ts';
 import { MAX_INGEST_BYTES } from '../modules/logs/ingest-body.ts';
@@ -51,8 +50,7 @@ export function createApp(container: Container, options: AppOptions = {}): OpenA
   // Uploads stream and enforce MAX_UPLOAD_BYTES themselves (src/modules/files).
   app.use('*', bodyLimit({ maxBytes: config.BODY_LIMIT_BYTES, overrides: [{ prefix: '/v1/files', maxBytes: 'stream' }, { prefix: '/v1/logs', maxBytes: MAX_INGEST_BYTES }] }));
   const services = options.services ?? buildServices(container);
-  app.use('/v1/*', authenticate(services.sessions));
-  app.use('/v1/*', apiKeyAuth(services.apiKeys));
+  app.use('/v1/*', credentials(services.sessions, services.apiKeys));
   app.use('/v1/*', guards.rateLimit('api:user'));
 
   app.route(

@@ -31,20 +31,17 @@ export function presentedApiKey(c: Context): string | undefined {
 
 /**
  * Resolves a presented API key to `c.var.apiKey` (and `c.var.apiKeyId`, which per-key rate
- * limits count by). No key: the request goes on. A bad one is refused on every route:
- * 401 `apikey:invalid`, or 403 `apikey:ip_not_allowed` outside the key's allowlist.
- * Mounted on `/v1/*` after `authenticate`.
+ * limits count by); undefined (no promise to await) when the request carries none. A bad one
+ * is refused on every route: 401 `apikey:invalid`, or 403 `apikey:ip_not_allowed` outside the
+ * key's allowlist.
  */
-export function apiKeyAuth(keys: ApiKeyAuthenticator): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const secret = presentedApiKey(c);
-    if (secret !== undefined) {
-      const actor = await keys.authenticate(secret, c.get('clientIp'));
-      c.set('apiKey', actor);
-      c.set('apiKeyId', actor.keyId);
-    }
-    await next();
-  };
+export function authenticateKey(c: Context<AppEnv>, keys: ApiKeyAuthenticator): Promise<void> | undefined {
+  const secret = presentedApiKey(c);
+  if (secret === undefined) return undefined;
+  return keys.authenticate(secret, c.get('clientIp')).then((actor) => {
+    c.set('apiKey', actor);
+    c.set('apiKeyId', actor.keyId);
+  });
 }
 
 /** The calling key, or 401 `apikey:required` for a request without one. */

@@ -16,19 +16,17 @@ export function bearerToken(c: Context): string | undefined {
 }
 
 /**
- * Resolves an access token to the signed-in user (`c.var.actor`). No token: the request
- * goes on anonymous, and routes that need a user refuse it with `requireUser`.
+ * Resolves an access token to the signed-in user (`c.var.actor`); undefined (no promise to
+ * await) when the request carries none. No token: the request goes on anonymous, and routes
+ * that need a user refuse it with `requireUser`.
  */
-export function authenticate(sessions: SessionsService): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const token = bearerToken(c);
-    if (token !== undefined && !token.startsWith(API_KEY_PREFIX)) {
-      const actor = await sessions.authenticate(token);
-      c.set('actor', actor);
-      c.set('userId', actor.userId);
-    }
-    await next();
-  };
+export function authenticateUser(c: Context<AppEnv>, sessions: SessionsService): Promise<void> | undefined {
+  const token = bearerToken(c);
+  if (token === undefined || token.startsWith(API_KEY_PREFIX)) return undefined;
+  return sessions.authenticate(token).then((actor) => {
+    c.set('actor', actor);
+    c.set('userId', actor.userId);
+  });
 }
 
 /** The signed-in user, or 401 user:unauthorized ("Authentication required"). */
