@@ -226,7 +226,7 @@ export class SqliteLogQueue implements LogQueue {
   private connection(): SQLite.Database {
     if (this.closed) throw new Error('log queue is closed');
     if (!this.conn) {
-      const conn = openQueueFile(this.options.path, { durable: false });
+      const conn = openQueueFile(this.options.path);
       if (this.options.walCheckpoints === 'external') conn.pragma('wal_autocheckpoint = 0');
       this.conn = conn;
     }
