@@ -105,6 +105,9 @@ export class WalCheckpointer {
     this.closing = true;
     const worker = this.worker;
     if (!worker) return;
+    // Unreferenced while it runs; referenced again here, or a process with nothing else left
+    // to do would exit before the 'closed' answer arrives (and a top-level await never settle).
+    worker.ref();
     const closed = new Promise<void>((resolve) => {
       worker.on('message', (m: Message) => m.type === 'closed' && resolve());
       worker.once('exit', () => resolve());
