@@ -113,6 +113,27 @@ describe.each(stacks())('files ($name)', (stack) => {
     expect(res.body.error).toMatchObject({ code: 'FILE_TOO_LARGE', message: expect.stringMatching(/quota/i) });
   });
 
+  it('lists my own files newest first, page by page, and shows my quota use', async () => {
+    const me = await verifiedUser(app);
+    const other = await verifiedUser(app);
+    expect((await app.call('GET', '/v1/me/storage', { token: me.accessToken })).body.data).toEqual({ usedBytes: 0, quotaBytes: 9000, maxUploadBytes: 4096 });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await app.call('POST', '/v1/files', { token: me.accessToken, body: form(Buffer.alloc(100 + i, i), `n${i}.bin`) })).body.data.id);
+    expect((await app.call('POST', '/v1/files', { token: other.accessToken, body: form('theirs', 'theirs.txt') })).status).toBe(201);
+    const first = await app.call('GET', '/v1/files?limit=2', { token: me.accessToken });
+    expect(first.status).toBe(200);
+    expect(first.body.data.map((f: { id: string }) => f.id)).toEqual([ids[2], ids[1]]);
+    expect(first.body.meta.nextCursor).toBe(ids[1]);
+    const second = await app.call('GET', `/v1/files?limit=2&cursor=${first.body.meta.nextCursor}`, { token: me.accessToken });
+    expect(second.body.data.map((f: { id: string }) => f.id)).toEqual([ids[0]]);
+    expect(second.body.meta.nextCursor).toBeNull();
+    expect((await app.call('GET', '/v1/me/storage', { token: me.accessToken })).body.data.usedBytes).toBe(100 + 101 + 102);
+    expect((await app.call('GET', '/v1/files?cursor=nope', { token: me.accessToken })).body.error).toMatchObject({ code: 'general:validation_error', details: [{ field: 'cursor' }] });
+    expect((await app.call('GET', '/v1/files?limit=500', { token: me.accessToken })).status).toBe(400);
+    expect((await app.call('GET', '/v1/files')).body.error?.code).toBe('user:unauthorized');
+    expect((await app.call('GET', '/v1/me/storage')).body.error?.code).toBe('user:unauthorized');
+  });
+
   it('needs a verified account to upload', async () => {
     const who = await register(app.call);
     const session = await login(app.call, who);

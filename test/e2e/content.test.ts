@@ -27,6 +27,17 @@ describe.skipIf(!hasChromium)('console e2e: files, posts and search', () => {
       const file = page.getByTestId('file-release-notes.txt');
       await file.waitFor();
       await file.getByText('text/plain').waitFor();
+      await page.getByTestId('storage-usage').getByText(/ used · files up to 64/).waitFor();
+
+      // The list is the server's (GET /v1/files), not this browser's memory: a file uploaded
+      // elsewhere (over the API) shows after a reload.
+      const session = await e2e.call('POST', '/v1/auth/login', { json: { login: who.handle, password: who.password } });
+      const elsewhere = new FormData();
+      elsewhere.append('file', new Blob(['uploaded with curl\n'], { type: 'text/plain' }), 'from-the-api.txt');
+      expect((await e2e.call('POST', '/v1/files', { token: session.body.data.accessToken, body: elsewhere })).status).toBe(201);
+      await page.reload();
+      await page.getByTestId('file-from-the-api.txt').waitFor();
+      await page.getByTestId('file-release-notes.txt').waitFor();
 
       // A refused upload shows the API's message and code (this server takes up to 64 KiB).
       await dropFiles(dropzone, [{ name: 'too-large.bin', bytes: 200 * 1024 }]);

@@ -24,6 +24,13 @@ export class FilesRepo {
     return this.db.selectFrom('files').selectAll().where('id', 'in', ids).execute();
   }
 
+  /** A user's files, newest first (ids sort by creation); `before`: the last id of the previous page. */
+  listByOwner(ownerId: string, page: { before?: string | undefined; limit: number }): Promise<FileRow[]> {
+    let query = this.db.selectFrom('files').selectAll().where('owner_id', '=', ownerId).orderBy('id', 'desc').limit(page.limit);
+    if (page.before !== undefined) query = query.where('id', '<', page.before);
+    return query.execute();
+  }
+
   async delete(id: string): Promise<boolean> {
     const r = await this.db.deleteFrom('files').where('id', '=', id).executeTakeFirst();
     return Number(r.numDeletedRows) === 1;

@@ -15,6 +15,11 @@ const FileSchema = z
   .object({ id: z.string(), name: z.string(), size: z.number(), contentType: z.string(), sha256: z.string(), width: z.number().nullable(), height: z.number().nullable(), createdAt: z.string() })
   .openapi('File');
 const Params = z.object({ id: z.string().min(1).max(64) });
+const ListQuery = z.object({
+  cursor: z.string().max(64).optional().openapi({ description: '`meta.nextCursor` of the previous page' }),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+const UsageSchema = z.object({ usedBytes: z.number().int(), quotaBytes: z.number().int(), maxUploadBytes: z.number().int() }).openapi('StorageUsage');
 const RawQuery = z.object({ name: z.string().max(1024).optional().openapi({ description: 'The file name (sanitised; default `file`)' }) });
 
 /** The request body as a Node stream: the socket itself under @hono/node-server, else the web stream. */
@@ -34,6 +39,19 @@ export function filesRoutes(deps: { files: FilesService }) {
   const app = createRouter();
   app.use('/v1/files', requireUser);
   app.use('/v1/files/*', requireUser);
+  app.use('/v1/me/storage', requireUser);
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/v1/files', tags, summary: 'My files, newest first (cursor in meta.nextCursor)', security: bearerAuth, request: { query: ListQuery }, responses: okResponses(z.array(FileSchema), 400, 401) }),
+    async (c) => {
+      const page = await files.list(currentUser(c).userId, c.req.valid('query'));
+      return ok(c, page.items, 200, { nextCursor: page.nextCursor });
+    },
+  );
+  app.openapi(
+    createRoute({ method: 'get', path: '/v1/me/storage', tags, summary: 'My upload quota: bytes used, quota, largest upload', security: bearerAuth, responses: okResponses(UsageSchema, 401) }),
+    async (c) => ok(c, await files.usage(currentUser(c).userId)),
+  );
 
   app.openapi(
     createRoute({

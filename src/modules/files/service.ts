@@ -125,6 +125,21 @@ export class FilesService {
     }
   }
 
+  /** The caller's own files, newest first; the cursor is the last id of the previous page. */
+  async list(userId: string, page: { cursor?: string | undefined; limit: number }): Promise<{ items: FileMeta[]; nextCursor: string | null }> {
+    if (page.cursor !== undefined && !FILE_ID.test(page.cursor)) {
+      throw new AppError('general:validation_error', { details: [{ field: 'cursor', issue: 'not a cursor from this list' }] });
+    }
+    const rows = await this.deps.files.listByOwner(userId, { before: page.cursor, limit: page.limit + 1 });
+    const items = rows.slice(0, page.limit).map(presentFile);
+    return { items, nextCursor: rows.length > page.limit ? (items[items.length - 1]?.id ?? null) : null };
+  }
+
+  /** How much of the upload quota the caller uses, and the limits that apply to the next upload. */
+  async usage(userId: string): Promise<{ usedBytes: number; quotaBytes: number; maxUploadBytes: number }> {
+    return { usedBytes: await this.deps.files.usedBytes(userId), quotaBytes: this.deps.quotaBytes, maxUploadBytes: this.deps.maxUploadBytes };
+  }
+
   async meta(viewerId: string, id: string): Promise<FileMeta> {
     return presentFile(await this.readable(viewerId, id));
   }

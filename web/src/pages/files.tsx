@@ -2,22 +2,14 @@ import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { accessToken, api, ApiError, asApiError } from '../api.ts';
 import type { Schemas } from '../../../src/client/index.ts';
 import { refreshSession, useUser } from '../auth.ts';
-import { useAction } from '../hooks.ts';
-import { Button, Card, ConfirmButton, Empty, ErrorNotice, Field, Form, PageTitle, formatBytes, formatDate } from '../ui.tsx';
+import { useAction, useAsync, usePaged } from '../hooks.ts';
+import { Button, Card, ConfirmButton, Empty, ErrorNotice, Field, Form, Loading, PageTitle, formatBytes, formatDate } from '../ui.tsx';
 
 export type FileMeta = Schemas['File'];
 
-/** The API has no "my files" list yet: the files uploaded from this browser are remembered here. */
-const storeKey = (userId: string) => `basalt.files.${userId}`;
-export function rememberedFiles(userId: string): FileMeta[] {
-  try {
-    return JSON.parse(localStorage.getItem(storeKey(userId)) ?? '[]') as FileMeta[];
-  } catch {
-    return [];
-  }
-}
-function remember(userId: string, files: FileMeta[]) {
-  localStorage.setItem(storeKey(userId), JSON.stringify(files.slice(0, 200)));
+/** My most recent uploads (GET /v1/files), for pickers such as a post's attachments. */
+export function useRecentFiles(limit = 20) {
+  return useAsync(async (signal) => (await api.page('/v1/files', { query: { limit }, signal })).data, [limit]);
 }
 
 /** multipart upload with progress (fetch cannot report upload progress; XHR can). */
@@ -86,25 +78,53 @@ function Preview({ file }: { file: FileMeta }) {
   return url ? <img className="thumb" src={url} alt={file.name} /> : <span className="thumb thumb-empty">{file.contentType.split('/')[1] ?? 'file'}</span>;
 }
 
+function FileRow({ file: f, onDownload, onDelete, deleting }: { file: FileMeta; onDownload: () => void; onDelete: () => void; deleting: boolean }) {
+  return (
+    <li className="row-between wrap" data-testid={`file-${f.name}`}>
+      <div className="row">
+        <Preview file={f} />
+        <div>
+          <strong>{f.name}</strong>
+          <div className="muted small">
+            {f.contentType} · {formatBytes(f.size)}
+            {f.width && f.height ? ` · ${f.width}×${f.height}` : ''} · {formatDate(f.createdAt)}
+          </div>
+          <div className="muted small">
+            id <code>{f.id}</code>
+          </div>
+        </div>
+      </div>
+      <div className="row">
+        <Button variant="secondary" onClick={onDownload}>
+          Download
+        </Button>
+        <ConfirmButton busy={deleting} onConfirm={onDelete}>
+          Delete
+        </ConfirmButton>
+      </div>
+    </li>
+  );
+}
+
 export function FilesPage() {
-  const user = useUser();
-  const [files, setFiles] = useState<FileMeta[]>(() => (user ? rememberedFiles(user.id) : []));
+  const list = usePaged((cursor, signal) => api.page('/v1/files', { query: { cursor, limit: 50 }, signal }), []);
+  const usage = useAsync((signal) => api.get('/v1/me/storage', { signal }), []);
+  const [found, setFound] = useState<FileMeta | null>(null);
   const [uploads, setUploads] = useState<Upload[]>([]);
   const [dragging, setDragging] = useState(false);
   const [lookupId, setLookupId] = useState('');
   const input = useRef<HTMLInputElement | null>(null);
+  const refresh = () => {
+    list.reload();
+    usage.reload();
+  };
   const del = useAction(async (id: string) => {
     await api.delete('/v1/files/{id}', { params: { id } });
-    setFiles((list) => list.filter((f) => f.id !== id));
+    if (found?.id === id) setFound(null);
+    refresh();
   });
-  const lookup = useAction(async () => {
-    const f = await api.get('/v1/files/{id}', { params: { id: lookupId.trim() } });
-    setFiles((list) => [f, ...list.filter((x) => x.id !== f.id)]);
-  });
+  const lookup = useAction(async () => setFound(await api.get('/v1/files/{id}', { params: { id: lookupId.trim() } })));
   const download = useAction(downloadFile);
-  useEffect(() => {
-    if (user) remember(user.id, files);
-  }, [files, user]);
 
   const start = (list: FileList | null) => {
     for (const file of Array.from(list ?? [])) {
@@ -112,9 +132,9 @@ export function FilesPage() {
       setUploads((u) => [{ key, name: file.name, size: file.size, progress: 0 }, ...u]);
       const set = (patch: Partial<Upload>) => setUploads((u) => u.map((x) => (x.key === key ? { ...x, ...patch } : x)));
       upload(file, (progress) => set({ progress })).then(
-        (meta) => {
+        () => {
           setUploads((u) => u.filter((x) => x.key !== key));
-          setFiles((f) => [meta, ...f]);
+          refresh();
         },
         (err: unknown) => set({ error: asApiError(err) }),
       );
@@ -159,40 +179,34 @@ export function FilesPage() {
         </Card>
       )}
       <Card title="Your files">
-        <ErrorNotice error={del.error ?? download.error} />
-        {files.length === 0 && <Empty>No files uploaded from this browser yet.</Empty>}
+        {usage.data && (
+          <p className="muted small" data-testid="storage-usage">
+            {formatBytes(usage.data.usedBytes)} of {formatBytes(usage.data.quotaBytes)} used · files up to {formatBytes(usage.data.maxUploadBytes)} each
+          </p>
+        )}
+        <ErrorNotice error={list.error ?? del.error ?? download.error} />
+        {!list.loading && !list.error && list.items.length === 0 && <Empty>No files yet.</Empty>}
         <ul className="list files">
-          {files.map((f) => (
-            <li key={f.id} className="row-between wrap" data-testid={`file-${f.name}`}>
-              <div className="row">
-                <Preview file={f} />
-                <div>
-                  <strong>{f.name}</strong>
-                  <div className="muted small">
-                    {f.contentType} · {formatBytes(f.size)}
-                    {f.width && f.height ? ` · ${f.width}×${f.height}` : ''} · {formatDate(f.createdAt)}
-                  </div>
-                  <div className="muted small">
-                    id <code>{f.id}</code>
-                  </div>
-                </div>
-              </div>
-              <div className="row">
-                <Button variant="secondary" onClick={() => void download.run(f)}>
-                  Download
-                </Button>
-                <ConfirmButton busy={del.busy} onConfirm={() => void del.run(f.id)}>
-                  Delete
-                </ConfirmButton>
-              </div>
-            </li>
+          {list.items.map((f) => (
+            <FileRow key={f.id} file={f} onDownload={() => void download.run(f)} onDelete={() => void del.run(f.id)} deleting={del.busy} />
           ))}
         </ul>
+        {list.loading && <Loading />}
+        {list.hasMore && (
+          <Button variant="secondary" onClick={list.loadMore}>
+            Load more
+          </Button>
+        )}
       </Card>
       <Card title="Find a file by id">
         <Form onSubmit={() => void lookup.run()} submitLabel="Look up" busy={lookup.busy} error={lookup.error}>
           <Field label="File id" name="fileId" value={lookupId} onChange={(e) => setLookupId(e.target.value)} />
         </Form>
+        {found && (
+          <ul className="list files">
+            <FileRow file={found} onDownload={() => void download.run(found)} onDelete={() => void del.run(found.id)} deleting={del.busy} />
+          </ul>
+        )}
       </Card>
     </div>
   );

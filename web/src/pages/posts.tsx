@@ -5,7 +5,7 @@ import { useUser } from '../auth.ts';
 import { useAction, useAsync, usePaged } from '../hooks.ts';
 import { Link, navigate } from '../router.tsx';
 import { Badge, Button, Card, ConfirmButton, Empty, ErrorNotice, Field, Form, Loading, PageTitle, Select, Tabs, TextArea, formatBytes, formatDate } from '../ui.tsx';
-import { downloadFile, rememberedFiles } from './files.tsx';
+import { downloadFile, useRecentFiles } from './files.tsx';
 
 type Post = Schemas['Post'];
 
@@ -15,7 +15,7 @@ function PostEditor({ post, onSaved }: { post?: Post; onSaved: (p: Post) => void
   const [body, setBody] = useState(post?.body ?? '');
   const [visibility, setVisibility] = useState<'public' | 'private'>(post?.visibility ?? 'public');
   const [attachments, setAttachments] = useState<string[]>(post?.attachments.map((a) => a.id) ?? []);
-  const files = user ? rememberedFiles(user.id) : [];
+  const files = useRecentFiles().data ?? [];
   const action = useAction(async () => {
     const payload = { title: title.trim() || null, body, visibility, attachments };
     onSaved(post ? await api.patch('/v1/posts/{id}', { params: { id: post.id }, body: payload }) : await api.post('/v1/posts', { body: { ...payload, title: payload.title ?? undefined } }));
