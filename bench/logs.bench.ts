@@ -182,7 +182,9 @@ try {
   );
   await untilStored(querySide, batches * 1000, 600_000);
   loadedPerSec = (batches * 1000) / ((Date.now() - t0) / 1000);
-  progress(`loaded ${int(batches * 1000)} entries over a day (${int(loadedPerSec)}/s, stored); querying`);
+  // Queries run over the whole store: full text included (SQLite indexes after storing).
+  await untilIndexed(querySide, batches * 1000, 600_000);
+  progress(`loaded ${int(batches * 1000)} entries over a day (${int(loadedPerSec)}/s, stored; indexed after ${((Date.now() - t0) / 1000).toFixed(1)} s); querying`);
   const base = `${querySide.server.url}/v1/projects/${querySide.projectId}/logs`;
   const timed = async (list: number[], url: string) => {
     const t = performance.now();
