@@ -15,7 +15,7 @@ Commands:
   serve     Serve the API, docs and console (default)
   migrate   Apply pending database migrations and exit
   worker    Run the worker process (sends e-mail for an API whose WORKER_URL points here)
-  admin     Manage accounts: create-user, promote, demote
+  admin     Manage accounts (create-user, promote, demote) and rebuild the search index (reindex-search)
 
 Run "basalt <command> --help" for a command's options. Configuration comes from environment
 variables (and a .env file in the working directory); see the README.`,

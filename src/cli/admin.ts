@@ -8,6 +8,9 @@ import type { UserRole } from '../db/schema.ts';
 import { isAppError } from '../errors/index.ts';
 import { EmailSchema, HandleSchema, PasswordSchema } from '../modules/accounts/schemas.ts';
 import type { Mailer } from '../modules/mail/mailer.ts';
+import { UsersRepo } from '../modules/accounts/repo.ts';
+import { PostsRepo } from '../modules/posts/repo.ts';
+import { reindexSearch } from '../workers/search-reindex.ts';
 
 /** A mistake the operator can fix: main prints its message alone (no stack) and exits 1. */
 export class CliError extends Error {
@@ -33,6 +36,12 @@ Gives an existing account the admin role. Takes effect on its next request.`,
 
 Takes the admin role away from an account (it becomes a user). Takes effect on its next
 request: admin routes then answer 403 user:permission_insufficient.`,
+  'reindex-search': `Usage: basalt admin reindex-search
+
+Writes every post and user into the search index again from the database (SQLite FTS5, or
+PostgreSQL full-text with $DATABASE_URL). The index normally follows changes by itself; run
+this after switching the search backend, losing the index, or an indexer outage longer than
+EVENTS_RETENTION_SECONDS. Safe while the server runs; prints the counts.`,
 } as const;
 
 type Subcommand = keyof typeof SUBCOMMAND_HELP;
@@ -46,6 +55,7 @@ Subcommands:
   create-user   Create an account, optionally an admin and with a verified e-mail
   promote       Give an account the admin role
   demote        Take the admin role away
+  reindex-search  Rebuild the search index from the database
 
 Run "basalt admin <subcommand> --help" for its options.`;
 
@@ -173,6 +183,14 @@ async function setRole(args: string[], role: UserRole): Promise<void> {
   process.stdout.write(changed ? `${handle} is now ${label}\n` : `${handle} is already ${label}; nothing changed\n`);
 }
 
+async function reindex(args: string[]): Promise<void> {
+  parse({ args, strict: true, options: {} });
+  const result = await withContainer((container) =>
+    reindexSearch({ index: container.search, posts: new PostsRepo(container.sql.db), users: new UsersRepo(container.sql.db) }),
+  );
+  process.stdout.write(`search index rebuilt: ${result.posts} posts, ${result.users} users\n`);
+}
+
 /** `basalt admin <subcommand> …` */
 export async function adminCommand(args: string[]): Promise<void> {
   const [sub, ...rest] = args;
@@ -180,5 +198,6 @@ export async function adminCommand(args: string[]): Promise<void> {
     throw new CliError(sub === undefined ? `a subcommand is required\n\n${ADMIN_HELP}` : `unknown admin subcommand "${sub}"\n\n${ADMIN_HELP}`);
   }
   if (sub === 'create-user') return createUser(rest);
+  if (sub === 'reindex-search') return reindex(rest);
   return setRole(rest, sub === 'promote' ? 'admin' : 'user');
 }

@@ -1,9 +1,19 @@
 import type { Logger } from '../lib/logger.ts';
-import type { UsersRepo } from '../modules/accounts/repo.ts';
+import type { UserRow, UsersRepo } from '../modules/accounts/repo.ts';
 import type { PostsRepo } from '../modules/posts/repo.ts';
 import type { EventStream, EventSubscription, PublishedEvent } from '../ports/events.ts';
 import type { KvStore } from '../ports/kv.ts';
-import type { SearchIndex } from '../ports/search-index.ts';
+import type { SearchDocument, SearchIndex } from '../ports/search-index.ts';
+
+/** A post as the index holds it. */
+export function postDocument(p: { id: string; title: string | null; body: string; visibility: 'public' | 'private'; author_id: string; created_at: number }): SearchDocument {
+  return { kind: 'posts', id: p.id, title: p.title ?? '', body: p.body, visibility: p.visibility, ownerId: p.author_id, createdAt: p.created_at };
+}
+
+/** A user (handle, display name, bio) as the index holds it. */
+export function userDocument(u: UserRow): SearchDocument {
+  return { kind: 'users', id: u.id, title: [u.handle, u.display_name].filter(Boolean).join(' '), body: u.bio ?? '', visibility: 'public', ownerId: u.id, createdAt: u.created_at };
+}
 
 export interface SearchIndexerDeps {
   stream: EventStream;
@@ -75,10 +85,10 @@ export class SearchIndexer {
     if (t.kind === 'posts') {
       const p = await this.deps.posts.findById(t.id);
       if (!p) return index.remove('posts', [t.id]);
-      return index.upsert([{ kind: 'posts', id: p.id, title: p.title ?? '', body: p.body, visibility: p.visibility, ownerId: p.author_id, createdAt: p.created_at }]);
+      return index.upsert([postDocument(p)]);
     }
     const u = await this.deps.users.findById(t.id);
     if (!u) return index.remove('users', [t.id]);
-    return index.upsert([{ kind: 'users', id: u.id, title: [u.handle, u.display_name].filter(Boolean).join(' '), body: u.bio ?? '', visibility: 'public', ownerId: u.id, createdAt: u.created_at }]);
+    return index.upsert([userDocument(u)]);
   }
 }

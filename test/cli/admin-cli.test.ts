@@ -159,6 +159,33 @@ describe('basalt admin: accounts made by the CLI, as the API sees them', () => {
     expectRefusal(await basalt(dir.path, ['admin', ...args]), message);
   }, CLI_TIMEOUT);
 
+  it('reindex-search rebuilds a lost search index from the database', async () => {
+    const token = await login(ADMIN);
+    const marker = `basaltreindex${process.pid}`;
+    const pub = await call('POST', '/v1/posts', { token, json: { title: `Public ${marker}`, body: 'visible to all' } });
+    const priv = await call('POST', '/v1/posts', { token, json: { title: `Private ${marker}`, body: 'only mine', visibility: 'private' } });
+    expect([pub.status, priv.status]).toEqual([201, 201]);
+    const search = async (q: string, type = 'posts', bearer?: string) =>
+      ((await call('GET', `/v1/search?type=${type}&q=${encodeURIComponent(q)}`, bearer ? { token: bearer } : {})).body.data as Array<{ id: string }>).map((h) => h.id);
+    await container.flushEvents();
+    await container.searchIndexer.idle();
+    expect(await search(marker, 'posts', token)).toHaveLength(2);
+    // The index loses everything (a new backend, a deleted file): search finds nothing.
+    await container.search.remove('posts', [pub.body.data.id, priv.body.data.id]);
+    const users = (await call('GET', '/v1/admin/users', { token })).body.data as Array<{ id: string }>;
+    await container.search.remove('users', users.map((u) => u.id));
+    expect(await search(marker, 'posts', token)).toEqual([]);
+    expect(await search('mallory', 'users')).toEqual([]);
+
+    const r = await basalt(dir.path, ['admin', 'reindex-search']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('search index rebuilt: 2 posts, 2 users\n');
+    expect(await search(marker)).toEqual([pub.body.data.id]);
+    expect((await search(marker, 'posts', token)).sort()).toEqual([pub.body.data.id, priv.body.data.id].sort());
+    expect(await search('mallory', 'users')).toHaveLength(1);
+  }, CLI_TIMEOUT);
+
   it('a refused create-user leaves no account behind', async () => {
     const list = await call('GET', '/v1/admin/users', { token: await login(ADMIN) });
     expect((list.body.data as Array<{ handle: string }>).map((u) => u.handle).sort()).toEqual(['mallory', 'root_admin']);
