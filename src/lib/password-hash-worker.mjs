@@ -4,12 +4,13 @@ import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { hashSync, verifySync } from '@node-rs/argon2';
 
-// Below the event loop: during a burst of sign-ups the hashes get the CPU that requests leave
-// idle, and requests keep theirs. Only on Linux, where the priority is per thread; elsewhere
+// Far below the event loop (the lowest priority, 19): during a burst of sign-ups the hashes get
+// the CPU that requests leave idle, and requests keep theirs (at 10, eighty sign-ups a second
+// still took half of the authenticated request rate on two cores: bench/auth.bench.ts). Only on Linux, where the priority is per thread; elsewhere
 // it would lower the whole process, event loop included.
 if (process.platform === 'linux') {
   try {
-    setPriority(10);
+    setPriority(19);
   } catch {
     // Not permitted here: hash at normal priority.
   }

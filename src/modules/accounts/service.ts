@@ -31,6 +31,7 @@ export interface AccountsDeps {
 
 export class AccountsService {
   private readonly now: () => number;
+  private readonly shownUsers = new WeakMap<UserRow, User>();
 
   constructor(private readonly deps: AccountsDeps) {
     this.now = deps.now ?? Date.now;
@@ -107,7 +108,11 @@ export class AccountsService {
   }
 
   async me(userId: string): Promise<User> {
-    return presentUser(await this.mustFind(userId, true));
+    const row = await this.mustFind(userId, true);
+    // Rows come from a short cache (UsersRepo.findForDisplay): present each one once.
+    let shown = this.shownUsers.get(row);
+    if (shown === undefined) this.shownUsers.set(row, (shown = presentUser(row)));
+    return shown;
   }
 
   async updateProfile(userId: string, patch: ProfilePatch): Promise<User> {
