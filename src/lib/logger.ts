@@ -32,11 +32,19 @@ export function isoTime(): string {
   return stamp;
 }
 
+let shared: LogDestination | undefined;
+
+/** One batched stdout for every logger of the process: one buffer, one exit flush, lines in order. */
+function stdout(): LogDestination {
+  shared ??= new LogDestination(process.stdout.fd ?? 1);
+  return shared;
+}
+
 /** JSON lines in production; pino-pretty (in its own thread) when asked for readable logs. */
 export function createLogger(options: LoggerOptions): Logger {
   const base = { level: options.level, base: { service: 'basalt' }, timestamp: isoTime };
   if (options.format === 'pretty') {
     return pino({ ...base, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' } } });
   }
-  return pino(base, new LogDestination(process.stdout.fd ?? 1));
+  return pino(base, stdout());
 }

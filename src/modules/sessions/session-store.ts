@@ -154,10 +154,11 @@ export class SessionStore {
   /** Revokes every session of a user, except `keep` if given. Returns how many ended. */
   async revokeAll(userId: string, keep?: string): Promise<number> {
     const ids = (await this.kv.setMembers(userSetKey(userId))).filter((id) => id !== keep);
-    // Also drops records this process cached for sessions the set no longer lists.
-    this.cache.deleteWhere((record) => record.userId === userId && record.id !== keep);
-    if (ids.length === 0) return 0;
-    await this.kv.batch([...ids.flatMap((id) => [{ op: 'delete' as const, key: sessKey(id) }, { op: 'delete' as const, key: refreshKey(id) }]), { op: 'setRemove', key: userSetKey(userId), members: ids }]);
+    if (ids.length > 0) {
+      await this.kv.batch([...ids.flatMap((id) => [{ op: 'delete' as const, key: sessKey(id) }, { op: 'delete' as const, key: refreshKey(id) }]), { op: 'setRemove', key: userSetKey(userId), members: ids }]);
+    }
+    // After the delete, so a read racing it cannot put a record back (TtlCache's generation);
+    // by user, so records cached for sessions the set no longer lists go too.
     this.cache.deleteWhere((record) => record.userId === userId && record.id !== keep);
     return ids.length;
   }

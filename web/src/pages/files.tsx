@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { accessToken, api, ApiError, asApiError } from '../api.ts';
 import type { Schemas } from '../../../src/client/index.ts';
-import { refreshSession, useUser } from '../auth.ts';
+import { refreshSession } from '../auth.ts';
 import { useAction, useAsync, usePaged } from '../hooks.ts';
 import { Button, Card, ConfirmButton, Empty, ErrorNotice, Field, Form, Loading, PageTitle, formatBytes, formatDate } from '../ui.tsx';
 

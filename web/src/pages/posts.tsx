@@ -10,7 +10,6 @@ import { downloadFile, useRecentFiles } from './files.tsx';
 type Post = Schemas['Post'];
 
 function PostEditor({ post, onSaved }: { post?: Post; onSaved: (p: Post) => void }) {
-  const user = useUser();
   const [title, setTitle] = useState(post?.title ?? '');
   const [body, setBody] = useState(post?.body ?? '');
   const [visibility, setVisibility] = useState<'public' | 'private'>(post?.visibility ?? 'public');
