@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, mkdirSync, writev } from 'node:fs';
-import { access, open, rename, rm } from 'node:fs/promises';
+import { access, mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BlobTooLargeError, type BlobStore, type StoredBlob } from '../../ports/blob-store.ts';
+import { diskSync, type BlobSync } from './blob-sync.ts';
 
 const HEAD_BYTES = 64 * 1024;
 // One writev per ~1 MiB received (not one write per 64 KiB socket chunk): few system calls.
@@ -15,29 +16,57 @@ const KEY = /^[0-9a-f]{32}$/;
 /**
  * Blobs as files under `<root>/<first two hex>/<key>`. A blob is streamed to `<root>/tmp/`
  * and renamed into place only when complete, so a failed or oversized upload leaves nothing
- * and a reader never sees half a file.
+ * and a reader never sees half a file. `put` resolves only once the blob is durable: the file
+ * is flushed before the rename and its directory after it (the order SQLite and MinIO use), so
+ * a power cut after a 201 cannot leave the name without the bytes, nor lose the name.
  */
 export class LocalBlobStore implements BlobStore {
-  constructor(private readonly root: string) {
+  // Shard directories whose entry in the root is known to be on the disk (or being put there).
+  private readonly shards = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly root: string,
+    private readonly sync: BlobSync = diskSync,
+  ) {
     mkdirSync(join(root, 'tmp'), { recursive: true });
   }
 
   async put(source: Readable, options: { maxBytes: number }): Promise<StoredBlob> {
     const key = randomBytes(16).toString('hex');
     const tmp = join(this.root, 'tmp', `${key}.part`);
+    const dir = join(this.root, key.slice(0, 2));
+    const target = join(dir, key);
     const file = await open(tmp, 'wx');
+    let renamed = false;
     try {
       const { size, sha256, head } = await writeFrom(source, file.fd, options.maxBytes);
+      await this.sync.file(file.fd);
       await file.close();
-      const dir = join(this.root, key.slice(0, 2));
-      mkdirSync(dir, { recursive: true });
-      await rename(tmp, join(dir, key));
+      await this.shard(dir);
+      await rename(tmp, target);
+      renamed = true;
+      await this.sync.directory(dir);
       return { key, size, sha256, head };
     } catch (err) {
       await file.close().catch(() => {});
-      await rm(tmp, { force: true });
+      await rm(renamed ? target : tmp, { force: true });
       throw err;
     }
+  }
+
+  /**
+   * Creates a shard directory and flushes the root once per process, so the directory a blob is
+   * renamed into cannot vanish in a crash. Every put into that shard waits for the same flush:
+   * a put must not resolve while another one's flush of the new directory is still running.
+   */
+  private shard(dir: string): Promise<void> {
+    let ready = this.shards.get(dir);
+    if (!ready) {
+      ready = mkdir(dir, { recursive: true }).then(() => this.sync.directory(this.root));
+      this.shards.set(dir, ready);
+      ready.catch(() => this.shards.delete(dir));
+    }
+    return ready;
   }
 
   async open(key: string, range?: { start: number; end: number }): Promise<Readable> {
