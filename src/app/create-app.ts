@@ -1,6 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { AppError } from '../errors/index.ts';
-import { bodyLimit } from '../http/body-limit.ts';
+import { BODY_METHODS, bodyLimit } from '../http/body-limit.ts';
 import type { AppEnv } from '../http/env.ts';
 import { errorHandler } from '../http/error-mapper.ts';
 import { requestContext } from '../http/request-context.ts';
@@ -44,14 +44,17 @@ export function createApp(container: Container, options: AppOptions = {}): OpenA
   const { config, logger, sql, kv, metrics, guards } = container;
   const app = createRouter();
 
-  app.use('*', requestContext(logger, metrics));
-  app.use('*', guards.clientIp());
-  app.use('/v1/*', guards.rateLimit('api:ip'));
+  const onError = errorHandler({ exposeInternals: config.NODE_ENV === 'development' });
+  // Every layer here costs each request an await: steps that need none run inside the
+  // request context, switched-off limits are not mounted, and the body limit is mounted only
+  // for the methods that carry a body.
+  app.use('*', requestContext({ logger, metrics, clientIp: guards.clientIpStep(), onError }));
+  for (const limit of guards.rateLimits('api:ip')) app.use('/v1/*', limit);
   // Uploads stream and enforce MAX_UPLOAD_BYTES themselves (src/modules/files).
-  app.use('*', bodyLimit({ maxBytes: config.BODY_LIMIT_BYTES, overrides: [{ prefix: '/v1/files', maxBytes: 'stream' }, { prefix: '/v1/logs', maxBytes: MAX_INGEST_BYTES }] }));
+  app.on(BODY_METHODS, '*', bodyLimit({ maxBytes: config.BODY_LIMIT_BYTES, overrides: [{ prefix: '/v1/files', maxBytes: 'stream' }, { prefix: '/v1/logs', maxBytes: MAX_INGEST_BYTES }] }));
   const services = options.services ?? buildServices(container);
   app.use('/v1/*', credentials(services.sessions, services.apiKeys));
-  app.use('/v1/*', guards.rateLimit('api:user'));
+  for (const limit of guards.rateLimits('api:user')) app.use('/v1/*', limit);
 
   app.route(
     '/',
@@ -115,6 +118,6 @@ export function createApp(container: Container, options: AppOptions = {}): OpenA
   app.notFound(() => {
     throw new AppError('system:not_found');
   });
-  app.onError(errorHandler({ exposeInternals: config.NODE_ENV === 'development' }));
+  app.onError(onError);
   return app;
 }

@@ -3,6 +3,9 @@ import { bodyLimit as honoBodyLimit } from 'hono/body-limit';
 import { AppError } from '../errors/index.ts';
 import type { AppEnv } from './env.ts';
 
+/** Methods whose requests may carry a body: the only ones the limit needs to see. */
+export const BODY_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'];
+
 export interface BodyLimitOptions {
   maxBytes: number;
   /** Routes (path prefixes) with their own limit, e.g. log ingest or streaming uploads. */

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { HttpBindings } from '@hono/node-server';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { AppError } from '../errors/index.ts';
 import { formatIp, ipMatcher, parseForwardedAddress, parseIp, type Cidr, type ParsedIp } from '../lib/ip.ts';
 import type { AppEnv } from './env.ts';
@@ -64,8 +64,14 @@ interface PeerEntry {
   text: string;
 }
 
-/** Sets `c.var.clientIp` (canonical text: IPv4-mapped IPv6 becomes IPv4). */
-export function clientIp(options: { trustedProxies: readonly Cidr[] }): MiddlewareHandler<AppEnv> {
+/** A synchronous step that sets `c.var.clientIp` (canonical text: IPv4-mapped IPv6 becomes IPv4). */
+export type ClientIpStep = (c: Context<AppEnv>) => void;
+
+/**
+ * The client address as a plain function, not a middleware: create-app runs it inside the
+ * request context, since every layer of Hono's chain costs an await on every request.
+ */
+export function clientIpStep(options: { trustedProxies: readonly Cidr[] }): ClientIpStep {
   const isTrusted = ipMatcher(options.trustedProxies);
   const inProcessPeer = parseIp(IN_PROCESS_PEER) as ParsedIp;
   const inProcess: PeerEntry = { peer: inProcessPeer, text: formatIp(inProcessPeer) };
@@ -86,10 +92,18 @@ export function clientIp(options: { trustedProxies: readonly Cidr[] }): Middlewa
     }
     return entry;
   };
-  return async (c, next) => {
+  return (c) => {
     const entry = peerOf(socketOf(c.env));
     const ip = trustsSomeone ? resolveClientIp(entry.peer, { forwardedFor: requestHeader(c, 'x-forwarded-for'), realIp: requestHeader(c, 'x-real-ip') }, isTrusted) : entry.peer;
     c.set('clientIp', ip === entry.peer ? entry.text : formatIp(ip));
-    await next();
+  };
+}
+
+/** `clientIpStep` as a middleware of its own (apps without Basalt's request context). */
+export function clientIp(options: { trustedProxies: readonly Cidr[] }): MiddlewareHandler<AppEnv> {
+  const step = clientIpStep(options);
+  return (c, next) => {
+    step(c);
+    return next();
   };
 }

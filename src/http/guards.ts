@@ -5,7 +5,7 @@ import type { Logger } from '../lib/logger.ts';
 import type { MetricsRegistry } from '../lib/metrics.ts';
 import type { RateLimiter } from '../ports/rate-limiter.ts';
 import type { TurnstileVerifier } from '../ports/turnstile.ts';
-import { clientIp } from './client-ip.ts';
+import { clientIp, clientIpStep, type ClientIpStep } from './client-ip.ts';
 import type { AppEnv } from './env.ts';
 import { requestLog } from './request-id.ts';
 import { rateLimit } from './rate-limit.ts';
@@ -22,10 +22,17 @@ import { turnstile } from './turnstile.ts';
  * Rate limits before Turnstile: a refused request must not cost a siteverify call.
  */
 export interface Guards {
-  /** Sets `c.var.clientIp`; create-app mounts it for every request. */
+  /** Sets `c.var.clientIp`, as a middleware. */
   clientIp(): MiddlewareHandler<AppEnv>;
+  /** The same as a plain step: create-app runs it inside the request context on every request. */
+  clientIpStep(): ClientIpStep;
   /** Counts the request under a rule, by the rule's default key or `key`. */
   rateLimit(rule: RuleName, key?: KeyFn): MiddlewareHandler<AppEnv>;
+  /**
+   * `rateLimit` for mounting app-wide: none when the rule is off, so a disabled limiter
+   * costs a request nothing (not even a pass-through layer).
+   */
+  rateLimits(rule: RuleName): MiddlewareHandler<AppEnv>[];
   /** Requires a valid Turnstile token when TURNSTILE_SECRET is set. */
   turnstile(): MiddlewareHandler<AppEnv>;
   /** Key functions for `rateLimit`'s second argument. */
@@ -73,12 +80,19 @@ export function createGuards(deps: GuardDeps): Guards {
 
   logger.debug({ enabled: config.RATE_LIMIT_ENABLED, backend: limiter.backend, rules: describeRules(rules) }, 'rate limits');
 
+  const rateLimitFor = (name: RuleName, key?: KeyFn): MiddlewareHandler<AppEnv> | undefined => {
+    const rule = rules[name];
+    if (!config.RATE_LIMIT_ENABLED || !rule) return undefined;
+    return rateLimit({ rule, key: key ?? keyFor(rule.key, keys), limiter, onStoreError, onRefused: (_c, r) => refused.inc({ rule: r.name }) });
+  };
+
   return {
     clientIp: () => clientIp({ trustedProxies }),
-    rateLimit: (name, key) => {
-      const rule = rules[name];
-      if (!config.RATE_LIMIT_ENABLED || !rule) return pass;
-      return rateLimit({ rule, key: key ?? keyFor(rule.key, keys), limiter, onStoreError, onRefused: (_c, r) => refused.inc({ rule: r.name }) });
+    clientIpStep: () => clientIpStep({ trustedProxies }),
+    rateLimit: (name, key) => rateLimitFor(name, key) ?? pass,
+    rateLimits: (name) => {
+      const limit = rateLimitFor(name);
+      return limit ? [limit] : [];
     },
     turnstile: () => turnstile(deps.verifier),
     keys,

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { ErrorHandler, MiddlewareHandler } from 'hono';
 import type { Logger } from '../lib/logger.ts';
 import type { MetricsRegistry } from '../lib/metrics.ts';
 import { logRequest } from './access-log.ts';
@@ -6,21 +6,40 @@ import type { AppEnv } from './env.ts';
 import { requestMetrics } from './http-metrics.ts';
 import { readHeadersFromNode } from './node-request.ts';
 import { assignRequestId } from './request-id.ts';
+import type { ClientIpStep } from './client-ip.ts';
+
+export interface RequestContextDeps {
+  logger: Logger;
+  metrics: MetricsRegistry;
+  clientIp: ClientIpStep;
+  /** The app's error handler, for a request its client-address step refuses. */
+  onError: ErrorHandler<AppEnv>;
+}
 
 /**
  * What every request gets before anything else runs: its id (X-Request-Id and the request
- * logger), header reads from Node's parsed headers, and once the response is ready, its
- * access-log line and its metrics. One
- * middleware rather than three: each layer of Hono's chain costs a closure, a promise and
- * an await, and this one runs on every request (bench/health.bench.ts).
+ * logger), header reads from Node's parsed headers, its client address, and once the
+ * response is ready, its access-log line and its metrics. One middleware rather than four:
+ * each layer of Hono's chain costs a closure, a promise and an await, and this one runs on
+ * every request (bench/health.bench.ts). A bad forwarded address throws here, after the id
+ * is set, so its error envelope still carries the request id.
  */
-export function requestContext(logger: Logger, metrics: MetricsRegistry): MiddlewareHandler<AppEnv> {
-  const record = requestMetrics(metrics);
+export function requestContext(deps: RequestContextDeps): MiddlewareHandler<AppEnv> {
+  const { logger, clientIp, onError } = deps;
+  const record = requestMetrics(deps.metrics);
   return async (c, next) => {
     const start = performance.now();
     assignRequestId(c, logger);
     readHeadersFromNode(c);
-    await next();
+    try {
+      clientIp(c);
+    } catch (err) {
+      // Thrown here, outside next(), Hono would answer without this request's access line
+      // and metrics; answered here, the request is logged like any other refusal.
+      if (!(err instanceof Error)) throw err;
+      c.res = await onError(err, c);
+    }
+    if (!c.finalized) await next();
     const ms = performance.now() - start;
     logRequest(c, ms);
     record(c, ms / 1000);

@@ -113,6 +113,8 @@ describe('client IP behind trusted proxies (TRUSTED_PROXIES=127.0.0.1,10.0.0.0/8
       expect(r.status, `${header}: ${value}`).toBe(400);
       expect(r.body.error).toMatchObject({ code: 'general:invalid_ip_address', type: 'VALIDATION_ERROR' });
       expect(r.body.error?.details?.[0]?.field).toBe(header === 'x-real-ip' ? 'X-Real-IP' : 'X-Forwarded-For');
+      // Refused before any route ran, it is still a request of its own: id in the envelope.
+      expect(r.body.error?.requestId).toMatch(/^req_[0-9a-f]{32}$/);
     }
   });
 });

@@ -57,7 +57,8 @@ export function accountsRoutes(deps: { accounts: AccountsService; guards: Guards
     },
   );
 
-  app.use('/v1/me', requireUser);
+  // GET needs no guard layer of its own: its handler refuses an anonymous caller first thing.
+  app.on(['PATCH', 'DELETE'], '/v1/me', requireUser);
   app.openapi(createRoute({ method: 'get', path: '/v1/me', tags, summary: 'The signed-in account', security: bearerAuth, responses: okResponses(UserSchema, 401) }), async (c) =>
     ok(c, await accounts.me(currentUser(c).userId)),
   );
