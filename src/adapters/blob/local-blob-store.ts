@@ -1,16 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync, writev } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createReadStream, mkdirSync } from 'node:fs';
 import { access, mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { BlobTooLargeError, type BlobStore, type StoredBlob } from '../../ports/blob-store.ts';
-import { diskSync, type BlobSync } from './blob-sync.ts';
+import type { BlobStore, StoredBlob } from '../../ports/blob-store.ts';
+import { EarlyFlush, diskSync, type BlobSync } from './blob-sync.ts';
+import { writeFrom } from './write-from.ts';
 
-const HEAD_BYTES = 64 * 1024;
-// One writev per ~1 MiB received (not one write per 64 KiB socket chunk): few system calls.
-const WRITE_BATCH = 1024 * 1024;
-// Queued bytes at which the source is paused until the disk catches up: memory stays constant.
-const MAX_QUEUED = 4 * 1024 * 1024;
 const KEY = /^[0-9a-f]{32}$/;
 
 /**
@@ -24,10 +20,16 @@ export class LocalBlobStore implements BlobStore {
   // Shard directories whose entry in the root is known to be on the disk (or being put there).
   private readonly shards = new Map<string, Promise<void>>();
 
+  private readonly sync: BlobSync;
+  private readonly flushEvery: number | undefined;
+
+  /** `sync` and `flushEveryBytes` (see EarlyFlush) are seams for tests and measurements. */
   constructor(
     private readonly root: string,
-    private readonly sync: BlobSync = diskSync,
+    options: { sync?: BlobSync; flushEveryBytes?: number } = {},
   ) {
+    this.sync = options.sync ?? diskSync;
+    this.flushEvery = options.flushEveryBytes;
     mkdirSync(join(root, 'tmp'), { recursive: true });
   }
 
@@ -37,9 +39,11 @@ export class LocalBlobStore implements BlobStore {
     const dir = join(this.root, key.slice(0, 2));
     const target = join(dir, key);
     const file = await open(tmp, 'wx');
+    const early = new EarlyFlush(() => this.sync.file(file.fd), this.flushEvery);
     let renamed = false;
     try {
-      const { size, sha256, head } = await writeFrom(source, file.fd, options.maxBytes);
+      const { size, sha256, head } = await writeFrom(source, file.fd, options.maxBytes, (bytes) => early.written(bytes));
+      await early.settled();
       await this.sync.file(file.fd);
       await file.close();
       await this.shard(dir);
@@ -48,6 +52,8 @@ export class LocalBlobStore implements BlobStore {
       await this.sync.directory(dir);
       return { key, size, sha256, head };
     } catch (err) {
+      // Not closed under a flush still running on the thread pool: the fd could be reused.
+      await early.settled().catch(() => {});
       await file.close().catch(() => {});
       await rm(renamed ? target : tmp, { force: true });
       throw err;
@@ -91,107 +97,4 @@ export class LocalBlobStore implements BlobStore {
     if (!KEY.test(key)) throw new Error('invalid blob key');
     return join(this.root, key.slice(0, 2), key);
   }
-}
-
-/**
- * Streams `source` into the open file `fd`: each chunk is hashed the moment it arrives (still in
- * the CPU cache; hashing it after it sat in a megabyte of stream buffers cost ~40% more), then
- * queued and written with one `writev` per ~1 MiB while the next chunks arrive. The source is
- * paused while a few MiB wait for the disk. Past `maxBytes` (or when the source fails) it stops
- * reading at once and rejects after the write in flight has finished. The source is not
- * destroyed: an HTTP request must stay able to carry the error response.
- */
-function writeFrom(source: Readable, fd: number, maxBytes: number): Promise<{ size: number; sha256: string; head: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    const head: Buffer[] = [];
-    let headBytes = 0;
-    let size = 0;
-    let queue: Buffer[] = [];
-    let queued = 0;
-    let writing = false;
-    let ended = false;
-    let paused = false;
-    let failure: unknown;
-    const detach = () => {
-      source.off('data', onData);
-      source.off('end', onEnd);
-      source.off('error', fail);
-      source.off('close', onClose);
-    };
-    const settle = () => {
-      if (failure !== undefined) reject(failure);
-      else resolve({ size, sha256: hash.digest('hex'), head: Buffer.concat(head) });
-    };
-    function fail(err: unknown) {
-      if (failure !== undefined) return;
-      failure = err;
-      detach();
-      source.pause();
-      if (!writing) settle();
-    }
-    function flush() {
-      writing = true;
-      const buffers = queue;
-      queue = [];
-      queued = 0;
-      writeAll(fd, buffers, (err) => {
-        writing = false;
-        if (failure !== undefined) return settle();
-        if (err) return fail(err);
-        if (paused && queued < MAX_QUEUED) {
-          paused = false;
-          source.resume();
-        }
-        if (queued >= WRITE_BATCH || (ended && queued > 0)) flush();
-        else if (ended) settle();
-      });
-    }
-    function onData(chunk: Buffer) {
-      size += chunk.length;
-      if (size > maxBytes) return fail(new BlobTooLargeError(maxBytes));
-      hash.update(chunk);
-      if (headBytes < HEAD_BYTES) {
-        head.push(Buffer.from(chunk.subarray(0, HEAD_BYTES - headBytes)));
-        headBytes += Math.min(chunk.length, HEAD_BYTES - headBytes);
-      }
-      queue.push(chunk);
-      queued += chunk.length;
-      if (!writing && queued >= WRITE_BATCH) flush();
-      if (queued >= MAX_QUEUED && !paused) {
-        paused = true;
-        source.pause();
-      }
-    }
-    function onEnd() {
-      ended = true;
-      detach();
-      if (writing) return;
-      if (queued > 0) flush();
-      else settle();
-    }
-    function onClose() {
-      // Closed without 'end' or 'error': destroyed by someone else mid-way.
-      if (!ended) fail(new Error('the source closed before it ended'));
-    }
-    if (source.errored) return fail(source.errored);
-    source.on('data', onData);
-    source.on('end', onEnd);
-    source.on('error', fail);
-    source.on('close', onClose);
-  });
-}
-
-/** `writev` until every byte is written (a regular file may still take fewer at once). */
-function writeAll(fd: number, buffers: Buffer[], done: (err: NodeJS.ErrnoException | null) => void): void {
-  writev(fd, buffers, (err, written) => {
-    if (err) return done(err);
-    let rest = written;
-    let i = 0;
-    while (i < buffers.length && rest >= (buffers[i] as Buffer).length) rest -= (buffers[i++] as Buffer).length;
-    if (i === buffers.length) return done(null);
-    const remaining = buffers.slice(i);
-    remaining[0] = (remaining[0] as Buffer).subarray(rest);
-    writeAll(fd, remaining, done);
-  });
 }
