@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -5,7 +6,7 @@ import type { LogTailHub } from '../modules/logs/tail.ts';
 import { startLogWriterHost } from './log-writer-host.ts';
 import type { IndexStats, WriteCycleStats } from './log-writer.ts';
 import type { WriterThreadMessage, WriterThreadRequest } from './log-writer-thread.ts';
-import { startTsThread } from './thread.ts';
+import { compileThread, startCompiledThread, startTsThread, type CompiledThread } from './thread.ts';
 
 /** The API process's handle on its log writer, wherever that runs. */
 export interface LogWriterHandle {
@@ -41,6 +42,8 @@ function relayLog(logger: Logger, line: string): void {
 // it had taken and not acknowledged is still queued, so nothing is lost meanwhile.
 const RESTART_DELAY_MS = 1_000;
 
+const THREAD_MODULE = new URL('./log-writer-thread.ts', import.meta.url);
+
 /**
  * LOG_WRITER=thread: the writer in a worker thread of this process, kept running: a thread
  * that exits unexpectedly is logged and started again.
@@ -56,8 +59,18 @@ class WriterThread implements LogWriterHandle {
   private stopped: (() => void) | undefined;
   private stopping: Promise<void> | undefined;
   private unfollow: (() => void) | undefined;
+  /** The thread's modules as JavaScript, compiled once (restarts reuse them); undefined: boot through tsx. */
+  private compiled: Promise<CompiledThread | undefined> | undefined;
 
   constructor(private readonly options: WriterHandleOptions) {}
+
+  private compile(): Promise<CompiledThread | undefined> {
+    this.compiled ??= compileThread(THREAD_MODULE, join(this.options.config.DATA_DIR, '.threads')).catch((err: unknown) => {
+      this.options.logger.warn({ err }, 'log writer: thread not compiled; it boots through tsx (more memory)');
+      return undefined;
+    });
+    return this.compiled;
+  }
 
   /** Resolves once the first thread runs. */
   async start(): Promise<void> {
@@ -74,14 +87,15 @@ class WriterThread implements LogWriterHandle {
     }
   }
 
-  private spawn(): Promise<void> {
+  private async spawn(): Promise<void> {
     const { logger } = this.options;
+    const compiled = await this.compile();
+    if (this.stopping) return;
+    const data = { config: this.options.config, sqlSchema: this.options.sqlSchema, walCheckpointed: this.options.walCheckpointed };
     // Its live data is one cycle's batches, whose payloads are bytes outside the heap: small
     // generations keep its heap (and the process's memory) from growing with the ingest rate.
-    const worker = startTsThread(new URL('./log-writer-thread.ts', import.meta.url), { config: this.options.config, sqlSchema: this.options.sqlSchema, walCheckpointed: this.options.walCheckpointed }, 'basalt-log-writer', {
-      maxYoungGenerationSizeMb: 4,
-      maxOldGenerationSizeMb: 64,
-    });
+    const limits = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
+    const worker = compiled ? startCompiledThread(compiled, data, 'basalt-log-writer', limits) : startTsThread(THREAD_MODULE, data, 'basalt-log-writer', limits);
     this.worker = worker;
     this.sendInterest();
     return new Promise<void>((resolve, reject) => {
@@ -170,6 +184,7 @@ class WriterThread implements LogWriterHandle {
         await done;
         await worker.terminate();
       }
+      (await this.compiled)?.dispose();
       this.failPending(new Error('log writer stopped'));
     })();
     return this.stopping;

@@ -16,6 +16,10 @@ export function openQueueFile(path: string, options: { busyTimeoutMs?: number } 
   db.pragma('synchronous = NORMAL');
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
   db.pragma('journal_size_limit = 67108864');
+  // A FIFO of large rows: the producer writes each page once and the consumer reads it once,
+  // so a page cache holds nothing worth keeping; SQLite's default (16 MB here) per
+  // connection only grows the process (a transaction's dirty pages past it spill to the WAL).
+  db.pragma('cache_size = -2048');
   db.exec(`create table if not exists log_queue (
     seq integer primary key autoincrement,
     project_id text not null,
