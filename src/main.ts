@@ -46,7 +46,8 @@ async function serveCommand(args: string[]): Promise<void> {
     ...(values.port !== undefined ? { port: Number(values.port) } : {}),
     ...(values.host !== undefined ? { host: values.host } : {}),
   });
-  container.logger.info({ url: server.url, sql: container.sql.capabilities.dialect, kv: container.kv.backend }, `Basalt listening on ${server.url}`);
+  // `modules`: compiled (bin/build-server.js) or sources (through tsx), for whoever reads the log.
+  container.logger.info({ url: server.url, sql: container.sql.capabilities.dialect, kv: container.kv.backend, modules: import.meta.url.endsWith('.js') ? 'compiled' : 'sources' }, `Basalt listening on ${server.url}`);
   process.stdout.write(`\n  Basalt is running at ${server.url}\n  API docs:  ${server.url}/docs   OpenAPI: ${server.url}/openapi.json\n\n`);
   const shutdown = (signal: string) => {
     container.logger.info({ signal }, 'shutting down');

@@ -1,6 +1,7 @@
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../../http/env.ts';
+import { packageRoot } from '../../lib/package-root.ts';
 import { asset, builtAt, loadBundle, type Asset, type Bundle } from './assets.ts';
 
 /** What the app needs to know before its first request; rendered into index.html. */
@@ -18,7 +19,7 @@ export interface ConsoleDeps {
   distDir?: string;
 }
 
-export const DEFAULT_DIST_DIR = fileURLToPath(new URL('../../../web/dist', import.meta.url));
+export const DEFAULT_DIST_DIR = join(packageRoot(), 'web', 'dist');
 
 /** Paths other modules own: never answered with the console, even when nothing matched there. */
 const RESERVED = ['/v1', '/docs', '/openapi.json', '/errors', '/health', '/ready', '/metrics', '/dev'];
