@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AppError } from '../errors/index.ts';
-import { burnPasswordVerify, closePasswordHashing, hashPassword, verifyPassword } from './password-hash.ts';
+import { Argon2Pool, burnPasswordVerify, closePasswordHashing, hashPassword, verifyPassword } from './password-hash.ts';
 
 afterAll(() => closePasswordHashing());
 
@@ -84,6 +84,25 @@ describe('password hashing', () => {
     await pending;
     expect(lowered.length).toBeGreaterThan(0);
     expect(threadNiceValues().get(process.pid)).toBe(0);
+  });
+
+  it('runs fewer hashes at once while the event loop is busy, all of them when it is not', async () => {
+    const stored = await hashPassword('pool sizing');
+    const peak = async (busy: boolean): Promise<number> => {
+      const pool = new Argon2Pool(2, 1, () => busy);
+      let max = 0;
+      const watch = setInterval(() => (max = Math.max(max, pool.inFlight)), 1);
+      try {
+        const results = await Promise.all(Array.from({ length: 6 }, (_, i) => pool.run({ op: 'verify', hash: stored, password: i === 0 ? 'pool sizing' : 'wrong' })));
+        expect(results).toEqual([true, false, false, false, false, false]);
+      } finally {
+        clearInterval(watch);
+        await pool.close();
+      }
+      return max;
+    };
+    expect(await peak(true)).toBe(1);
+    expect(await peak(false)).toBe(2);
   });
 
   it('starts again after being closed', async () => {

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../errors/index.ts';
+import { eventLoopLoad } from './event-loop-load.ts';
 
 // OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane.
 // algorithm 2 = Argon2id (the package's const enum cannot be imported under verbatimModuleSyntax).
@@ -30,13 +31,29 @@ interface Thread {
  * leaves, and the event loop is never starved. The workers are unreferenced while idle, so
  * they never keep a process alive; one with a hash in flight does, so a CLI command that
  * hashes and exits still gets its answer.
+ *
+ * A priority alone does not keep hashing out of the way on a small machine: each hash sweeps
+ * 19 MiB through the caches the event loop shares, and every finished sign-up brings the loop
+ * its own work. So while the event loop is busy (`busy()`), fewer hashes run at once (`busySize`,
+ * by default every core but one): sign-ups then queue a little longer and requests keep their
+ * rate (bench/auth.bench.ts, "GET /v1/me with 10 sign-ups in flight").
  */
-class Argon2Pool {
+export class Argon2Pool {
   private readonly threads: Thread[] = [];
   private readonly queue: Task[] = [];
   private closing = false;
+  private running = 0;
 
-  constructor(private readonly size: number) {}
+  constructor(
+    private readonly size: number,
+    private readonly busySize: number = size,
+    private readonly busy: () => boolean = () => false,
+  ) {}
+
+  /** Hashes running now. */
+  get inFlight(): number {
+    return this.running;
+  }
 
   run(job: Job): Promise<string | boolean> {
     this.closing = false;
@@ -55,11 +72,13 @@ class Argon2Pool {
   }
 
   private pump(): void {
-    while (this.queue.length > 0) {
+    const limit = this.queue.length > 0 && this.busy() ? this.busySize : this.size;
+    while (this.queue.length > 0 && this.running < limit) {
       const thread = this.threads.find((t) => t.task === undefined) ?? (this.threads.length < this.size ? this.spawn() : undefined);
       if (thread === undefined) return;
       const task = this.queue.shift() as Task;
       thread.task = task;
+      this.running++;
       thread.worker.ref();
       thread.worker.postMessage(task.job);
     }
@@ -72,6 +91,7 @@ class Argon2Pool {
     worker.on('message', (reply: Reply) => {
       const task = thread.task;
       thread.task = undefined;
+      this.running--;
       worker.unref();
       if (reply.ok) task?.resolve(reply.value);
       else task?.reject(new Error(reply.error));
@@ -87,6 +107,7 @@ class Argon2Pool {
     const fail = (err: Error) => {
       if (!this.threads.includes(thread)) return;
       this.remove(thread);
+      if (thread.task) this.running--;
       thread.task?.reject(err);
       thread.task = undefined;
       this.pump();
@@ -103,7 +124,10 @@ class Argon2Pool {
   }
 }
 
-const pool = new Argon2Pool(Math.max(1, availableParallelism()));
+// Busy: the event loop was working more than half the time over the last quarter second.
+const CORES = Math.max(1, availableParallelism());
+const load = eventLoopLoad(250);
+const pool = new Argon2Pool(CORES, Math.max(1, CORES - 1), () => load() > 0.5);
 
 export async function hashPassword(password: string): Promise<string> {
   try {
