@@ -56,6 +56,8 @@ function sweep(parent: string): void {
  * are installed, and the scale-out drivers still load only when configured.
  */
 export async function compileThread(module: URL, parent: string): Promise<CompiledThread> {
+  // Already JavaScript (the server runs from its compiled build, bin/build-server.js): as it is.
+  if (/\.[cm]?js$/.test(module.pathname)) return { entry: module, dispose: () => {} };
   const esbuild = loadEsbuild();
   sweep(parent);
   // One per compilation: several servers of one process (tests) may share a data folder.
