@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ServerResponse } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from '../lib/logger.ts';
 import type { AppEnv } from './env.ts';
@@ -18,6 +19,23 @@ export function newRequestId(): string {
   return `req_${PROCESS_PREFIX}${counter.toString(16).padStart(16, '0')}`;
 }
 
+const RESPONSE_ID = Symbol('basalt.requestId');
+type TaggedResponse = ServerResponse & { [RESPONSE_ID]: string };
+const nodeWriteHead = ServerResponse.prototype.writeHead as (this: ServerResponse, ...args: unknown[]) => ServerResponse;
+
+/**
+ * `writeHead` with X-Request-Id added to the headers it is given. A header set beforehand with
+ * `setHeader` would put Node on writeHead's slow path, which sets (and validates) every other
+ * header once more; added here, the response goes out on the fast path. Headers given as an
+ * array, or none at all (Node's implicit head), take the header the ordinary way.
+ */
+function writeHeadWithId(this: TaggedResponse, ...args: unknown[]): ServerResponse {
+  const headers = args[args.length - 1];
+  if (args.length > 1 && headers !== null && typeof headers === 'object' && !Array.isArray(headers)) (headers as Record<string, string>)[REQUEST_ID_HEADER] = this[RESPONSE_ID];
+  else if (!this.hasHeader(REQUEST_ID_HEADER)) this.setHeader(REQUEST_ID_HEADER, this[RESPONSE_ID]);
+  return nodeWriteHead.apply(this, args);
+}
+
 /**
  * Keeps a well-formed incoming X-Request-Id (so a proxy's id correlates), replaces anything
  * else, and gives the request a child logger bound to the id.
@@ -34,9 +52,12 @@ export function assignRequestId(c: Context<AppEnv>, logger: Logger): void {
   const id = incoming !== undefined && VALID_INCOMING.test(incoming) ? incoming : newRequestId();
   c.set('requestId', id);
   c.set('baseLog', logger);
-  // Node merges headers set here into whatever response Hono writes, error responses included.
-  if (node) node.outgoing.setHeader(REQUEST_ID_HEADER, id);
-  else c.header(REQUEST_ID_HEADER, id);
+  // Every response Node writes for this request carries it, error responses included.
+  if (node) {
+    const res = node.outgoing as TaggedResponse;
+    res[RESPONSE_ID] = id;
+    (res as ServerResponse).writeHead = writeHeadWithId as ServerResponse['writeHead'];
+  } else c.header(REQUEST_ID_HEADER, id);
 }
 
 /**

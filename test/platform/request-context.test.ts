@@ -1,3 +1,4 @@
+import { get } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import pino from 'pino';
@@ -38,6 +39,19 @@ describe('every request over a real socket: id, headers, access log, metrics', (
     const kept = await fetch(`${url}/health`, { headers: { 'X-Request-Id': 'proxy-id-12345' } });
     expect(kept.headers.get('x-request-id')).toBe('proxy-id-12345');
     expect(accessLine('proxy-id-12345')).toBeDefined();
+  });
+
+  it('puts exactly one X-Request-Id on every kind of response: JSON, text, HTML, redirects, errors', async () => {
+    for (const path of ['/health', '/metrics', '/openapi.json', '/docs', '/', '/v1/no/such/route', '/v1/me']) {
+      const raw = await new Promise<string[]>((resolve, reject) => {
+        get(`${url}${path}`, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.rawHeaders));
+        }).on('error', reject);
+      });
+      const ids = raw.filter((_, i) => i % 2 === 0 && raw[i]?.toLowerCase() === 'x-request-id').length;
+      expect(ids, path).toBe(1);
+    }
   });
 
   it('logs refused requests with their status', async () => {
