@@ -2,6 +2,8 @@ import type { MiddlewareHandler } from 'hono';
 import { bodyLimit as honoBodyLimit } from 'hono/body-limit';
 import { AppError } from '../errors/index.ts';
 import type { AppEnv } from './env.ts';
+import { readBodyFromNode } from './node-body.ts';
+import { nodeBindings } from './node-request.ts';
 
 /** Methods whose requests may carry a body: the only ones the limit needs to see. */
 export const BODY_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'];
@@ -38,7 +40,16 @@ export function bodyLimit(options: BodyLimitOptions): MiddlewareHandler<AppEnv> 
     // that starts reading it, and a streaming route reading the Node request itself would
     // then stall once the unread web stream fills (uploads over ~100 KB hung).
     if (override?.maxBytes === 'stream') return next();
+    const maxBytes = override?.maxBytes ?? options.maxBytes;
+    const node = nodeBindings(c);
+    const declared = node?.incoming.headers['content-length'];
+    if (node && declared !== undefined) {
+      // Node's parser reads no further than the declared length: checking it is the limit.
+      if (Number(declared) > maxBytes) tooLarge();
+      readBodyFromNode(c, node.incoming);
+      return next();
+    }
     if (c.req.raw.body === null) return next();
-    return limiterFor(override?.maxBytes ?? options.maxBytes)(c, next);
+    return limiterFor(maxBytes)(c, next);
   };
 }

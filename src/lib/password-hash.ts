@@ -124,10 +124,12 @@ export class Argon2Pool {
   }
 }
 
-// Busy: the event loop was working more than half the time over the last quarter second.
+// Busy: the event loop had work 85% of the last quarter second, as under a flood of requests.
+// Logins alone keep it far below that (each costs the loop little next to its hash), so they
+// keep every core: logins/s must stay close to raw argon2 (bench/auth.bench.ts).
 const CORES = Math.max(1, availableParallelism());
 const load = eventLoopLoad(250);
-const pool = new Argon2Pool(CORES, Math.max(1, CORES - 1), () => load() > 0.5);
+const pool = new Argon2Pool(CORES, Math.max(1, CORES - 1), () => load() > 0.85);
 
 export async function hashPassword(password: string): Promise<string> {
   try {

@@ -1,6 +1,7 @@
 import { AppError } from '../../errors/index.ts';
 import { newId } from '../../lib/crypto.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { serializeOnce } from '../../lib/serialize-once.ts';
 import { hashPassword, verifyPassword } from '../../lib/password-hash.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { EventPublisher } from '../../ports/events.ts';
@@ -111,7 +112,7 @@ export class AccountsService {
     const row = await this.mustFind(userId, true);
     // Rows come from a short cache (UsersRepo.findForDisplay): present each one once.
     let shown = this.shownUsers.get(row);
-    if (shown === undefined) this.shownUsers.set(row, (shown = presentUser(row)));
+    if (shown === undefined) this.shownUsers.set(row, (shown = serializeOnce(presentUser(row))));
     return shown;
   }
 

@@ -1,5 +1,6 @@
 import { AppError, type FieldIssue } from '../../errors/index.ts';
 import { newId, randomToken, sha256 } from '../../lib/crypto.ts';
+import { serializeOnce } from '../../lib/serialize-once.ts';
 import { formatCidr, ipMatcher, parseCidr, parseIp, type Cidr } from '../../lib/ip.ts';
 import type { ProjectsService } from '../projects/service.ts';
 import { pageOf } from '../workspaces/present.ts';
@@ -146,7 +147,7 @@ export class ApiKeysService {
   current(actor: ApiKeyActor, projectId: string): CurrentApiKey {
     if (actor.projectId !== projectId) throw new AppError('project:not_found');
     let shown = this.shownKeys.get(actor);
-    if (shown === undefined) this.shownKeys.set(actor, (shown = presentCurrent(actor)));
+    if (shown === undefined) this.shownKeys.set(actor, (shown = serializeOnce(presentCurrent(actor))));
     return shown;
   }
 
