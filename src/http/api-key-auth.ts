@@ -5,9 +5,9 @@ import { currentUser } from './auth.ts';
 import type { AppEnv } from './env.ts';
 import { requestHeader } from './node-request.ts';
 
-/** Checks a presented secret (see ApiKeysService.authenticate). */
+/** Checks a presented secret (see ApiKeysService.authenticate): a value when it can answer at once. */
 export interface ApiKeyAuthenticator {
-  authenticate(secret: string, clientIp: string): Promise<ApiKeyActor>;
+  authenticate(secret: string, clientIp: string): ApiKeyActor | Promise<ApiKeyActor>;
 }
 
 /** Whether a user may read a project (ProjectsService.requireMember): 404 project:not_found if not. */
@@ -38,10 +38,15 @@ export function presentedApiKey(c: Context): string | undefined {
 export function authenticateKey(c: Context<AppEnv>, keys: ApiKeyAuthenticator): Promise<void> | undefined {
   const secret = presentedApiKey(c);
   if (secret === undefined) return undefined;
-  return keys.authenticate(secret, c.get('clientIp')).then((actor) => {
-    c.set('apiKey', actor);
-    c.set('apiKeyId', actor.keyId);
-  });
+  const actor = keys.authenticate(secret, c.get('clientIp'));
+  if (actor instanceof Promise) return actor.then((a) => useKey(c, a));
+  useKey(c, actor);
+  return undefined;
+}
+
+function useKey(c: Context<AppEnv>, actor: ApiKeyActor): void {
+  c.set('apiKey', actor);
+  c.set('apiKeyId', actor.keyId);
 }
 
 /** The calling key, or 401 `apikey:required` for a request without one. */

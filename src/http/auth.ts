@@ -28,10 +28,15 @@ export function bearerToken(c: Context): string | undefined {
 export function authenticateUser(c: Context<AppEnv>, sessions: SessionsService): Promise<void> | undefined {
   const token = bearerToken(c);
   if (token === undefined || token.startsWith(API_KEY_PREFIX)) return undefined;
-  return sessions.authenticate(token).then((actor) => {
-    c.set('actor', actor);
-    c.set('userId', actor.userId);
-  });
+  const actor = sessions.authenticate(token);
+  if (actor instanceof Promise) return actor.then((a) => useActor(c, a));
+  useActor(c, actor);
+  return undefined;
+}
+
+function useActor(c: Context<AppEnv>, actor: AuthenticatedUser): void {
+  c.set('actor', actor);
+  c.set('userId', actor.userId);
 }
 
 /** The signed-in user, or 401 user:unauthorized ("Authentication required"). */

@@ -37,6 +37,15 @@ describe('compiled worker threads', () => {
     expect(existsSync(fileURLToPath(compiled.entry))).toBe(false);
   });
 
+  it('compiles twice at once in one process (two servers starting together) without either hanging', async () => {
+    const module = new URL('./log-writer-thread.ts', import.meta.url);
+    const both = await Promise.all([compileThread(module, parent()), compileThread(module, parent())]);
+    for (const compiled of both) {
+      expect(existsSync(fileURLToPath(compiled.entry))).toBe(true);
+      compiled.dispose();
+    }
+  }, 20_000);
+
   it('runs a compiled module in a thread that has no TypeScript loader', async () => {
     const compiled = await compileThread(new URL('../modules/logs/cursor.ts', import.meta.url), parent());
     try {

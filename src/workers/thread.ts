@@ -22,6 +22,9 @@ export interface CompiledThread {
 }
 
 let compilations = 0;
+// esbuild's service is one per process: stopping it while another compilation runs (two
+// servers starting at once in one process, as tests do) would leave that one hanging.
+let compiling = 0;
 
 function alive(pid: number): boolean {
   try {
@@ -69,6 +72,7 @@ export async function compileThread(module: URL, parent: string): Promise<Compil
   // until the next start sweeps it).
   const onExit = () => dispose();
   process.once('exit', onExit);
+  compiling++;
   try {
     const entryName = basename(fileURLToPath(module)).replace(/\.[cm]?ts$/, '');
     await esbuild.build({
@@ -112,7 +116,7 @@ export async function compileThread(module: URL, parent: string): Promise<Compil
     throw err;
   } finally {
     // esbuild's service process is not needed once the files are written.
-    await esbuild.stop();
+    if (--compiling === 0) await esbuild.stop();
   }
 }
 

@@ -38,7 +38,9 @@ function tailGrant(c: Context<AppEnv>, deps: LogsRoutesDeps, projectId: string):
     return {
       expiresAt: key.expiresAt ?? undefined,
       stillAllowed: async () => {
-        const now = await deps.apiKeys.authenticate(secret, ip).catch(() => undefined);
+        const now = await Promise.resolve()
+          .then(() => deps.apiKeys.authenticate(secret, ip))
+          .catch(() => undefined);
         return now !== undefined && now.projectId === projectId && hasScope(now, 'logs:read');
       },
     };

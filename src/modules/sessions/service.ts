@@ -207,11 +207,28 @@ export class SessionsService {
   /**
    * Access token → actor. The token's signature check may come from a short-lived cache;
    * the session is read on every request, so revocation is seen on the next one, not at
-   * token expiry.
+   * token expiry. When the session is in this process's short cache, needs no touch and
+   * is plainly usable (nearly every request), the answer is a value, not a promise: no
+   * await on the request path. Anything else takes the full path, which also finds the
+   * precise reason a session cannot be used.
    */
-  async authenticate(accessToken: string): Promise<AuthenticatedUser> {
+  authenticate(accessToken: string): AuthenticatedUser | Promise<AuthenticatedUser> {
     const now = this.now();
-    const { sub, sid, expiresAt } = this.accessClaims(accessToken, now);
+    const claims = this.accessClaims(accessToken, now);
+    const record = this.deps.store.cached(claims.sid);
+    if (
+      record !== undefined &&
+      record.userId === claims.sub &&
+      now - record.lastSeenAt < TOUCH_EVERY_MS &&
+      now - record.createdAt <= this.deps.absoluteLifetimeMs &&
+      now - record.lastSeenAt <= this.deps.idleTimeoutMs
+    ) {
+      return { kind: 'user', userId: claims.sub, sessionId: claims.sid, session: record, tokenExpiresAt: claims.expiresAt };
+    }
+    return this.authenticateFully(claims, now);
+  }
+
+  private async authenticateFully({ sub, sid, expiresAt }: CachedClaims, now: number): Promise<AuthenticatedUser> {
     let record: SessionRecord;
     try {
       record = await this.liveSession(sid);
@@ -224,7 +241,6 @@ export class SessionsService {
       throw err;
     }
     if (record.userId !== sub) throw new AppError('user:invalid_token');
-    // Checked here so the common case (touched within the minute) costs no extra await.
     if (now - record.lastSeenAt >= TOUCH_EVERY_MS) await this.touch(record, now);
     return { kind: 'user', userId: sub, sessionId: sid, session: record, tokenExpiresAt: expiresAt };
   }

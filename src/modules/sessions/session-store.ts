@@ -86,6 +86,11 @@ export class SessionStore {
   }
 
   /** The raw record, or null. Parsing failures read as null: a corrupt record is no session. */
+  /** The record if this process holds it in its short cache; undefined means "ask `get`". */
+  cached(id: string): SessionRecord | undefined {
+    return this.cache.get(id);
+  }
+
   get(id: string): Promise<SessionRecord | null> {
     return this.cache.getOrLoad(id, () => this.read(id));
   }
