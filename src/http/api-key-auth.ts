@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { AppError } from '../errors/index.ts';
+import { whenReady } from '../lib/maybe-promise.ts';
 import { hasScope, type ApiKeyActor, type ApiKeyScope } from '../modules/api-keys/scopes.ts';
 import { currentUser } from './auth.ts';
 import type { AppEnv } from './env.ts';
@@ -38,15 +39,10 @@ export function presentedApiKey(c: Context): string | undefined {
 export function authenticateKey(c: Context<AppEnv>, keys: ApiKeyAuthenticator): Promise<void> | undefined {
   const secret = presentedApiKey(c);
   if (secret === undefined) return undefined;
-  const actor = keys.authenticate(secret, c.get('clientIp'));
-  if (actor instanceof Promise) return actor.then((a) => useKey(c, a));
-  useKey(c, actor);
-  return undefined;
-}
-
-function useKey(c: Context<AppEnv>, actor: ApiKeyActor): void {
-  c.set('apiKey', actor);
-  c.set('apiKeyId', actor.keyId);
+  return whenReady(keys.authenticate(secret, c.get('clientIp')), (actor) => {
+    c.set('apiKey', actor);
+    c.set('apiKeyId', actor.keyId);
+  });
 }
 
 /** The calling key, or 401 `apikey:required` for a request without one. */

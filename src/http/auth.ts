@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { AppError } from '../errors/index.ts';
+import { whenReady } from '../lib/maybe-promise.ts';
 import type { AuthenticatedUser, SessionsService } from '../modules/sessions/service.ts';
 import type { AppEnv } from './env.ts';
 import { requestHeader } from './node-request.ts';
@@ -28,15 +29,10 @@ export function bearerToken(c: Context): string | undefined {
 export function authenticateUser(c: Context<AppEnv>, sessions: SessionsService): Promise<void> | undefined {
   const token = bearerToken(c);
   if (token === undefined || token.startsWith(API_KEY_PREFIX)) return undefined;
-  const actor = sessions.authenticate(token);
-  if (actor instanceof Promise) return actor.then((a) => useActor(c, a));
-  useActor(c, actor);
-  return undefined;
-}
-
-function useActor(c: Context<AppEnv>, actor: AuthenticatedUser): void {
-  c.set('actor', actor);
-  c.set('userId', actor.userId);
+  return whenReady(sessions.authenticate(token), (actor) => {
+    c.set('actor', actor);
+    c.set('userId', actor.userId);
+  });
 }
 
 /** The signed-in user, or 401 user:unauthorized ("Authentication required"). */
