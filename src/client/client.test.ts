@@ -1,15 +1,18 @@
+import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../test/helpers/net.ts';
 import { createTestApp, type TestApp } from '../../test/helpers/test-app.ts';
-import { renderClientTypes, TYPES_FILE } from './generate.ts';
+import { renderClientTypes, TYPES_DIR, writtenClientTypes } from './generate.ts';
 import { ApiError, createClient } from './index.ts';
 
 describe('typed client', () => {
-  it('src/client/openapi.ts matches the OpenAPI document (run `npm run client:generate` when this fails)', async () => {
-    expect(readFileSync(TYPES_FILE, 'utf8')).toBe(await renderClientTypes());
+  it('src/client/openapi/ matches the OpenAPI document (run `npm run client:generate` when this fails)', async () => {
+    const expected = await renderClientTypes();
+    expect(writtenClientTypes()).toEqual([...expected.keys()].sort());
+    for (const [name, content] of expected) expect(readFileSync(join(TYPES_DIR, name), 'utf8'), name).toBe(content);
   }, 60_000);
 
   describe('against the app', () => {

@@ -1,6 +1,6 @@
 /**
  * A small typed client for the Basalt HTTP API. The types come from the OpenAPI document
- * (src/client/openapi.ts, generated); this file only adds a fetch wrapper that unwraps the
+ * (src/client/openapi/, generated); this file only adds a fetch wrapper that unwraps the
  * envelope, throws ApiError for every error envelope and can refresh an expired access token.
  * It runs in browsers and on Node 20 (global fetch); the console is built on it.
  *
@@ -8,9 +8,9 @@
  *   const me = await api.get('/v1/me');
  *   await api.delete('/v1/me/sessions/{id}', { params: { id } });
  */
-import type { components, paths } from './openapi.ts';
+import type { components, paths } from './openapi/index.ts';
 
-export type { components, paths } from './openapi.ts';
+export type { components, paths } from './openapi/index.ts';
 export type Schemas = components['schemas'];
 
 export type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
