@@ -176,11 +176,16 @@ export class SessionsService {
     if (!record) throw new AppError('session:not_found');
     if (typeof record.userId !== 'string' || !USER_ID.test(record.userId)) throw new AppError('session:invalid_user_id');
     const now = this.now();
-    if (now - record.createdAt > this.deps.absoluteLifetimeMs || now - record.lastSeenAt > this.deps.idleTimeoutMs) {
+    if (this.expired(record, now)) {
       await this.deps.store.revoke(record.id, record.userId);
       throw new AppError('session:expired');
     }
     return record;
+  }
+
+  /** Past its absolute lifetime, or idle too long. */
+  private expired(record: SessionRecord, now: number): boolean {
+    return now - record.createdAt > this.deps.absoluteLifetimeMs || now - record.lastSeenAt > this.deps.idleTimeoutMs;
   }
 
   private async touch(record: SessionRecord, now: number, force = false): Promise<void> {
@@ -220,8 +225,7 @@ export class SessionsService {
       record !== undefined &&
       record.userId === claims.sub &&
       now - record.lastSeenAt < TOUCH_EVERY_MS &&
-      now - record.createdAt <= this.deps.absoluteLifetimeMs &&
-      now - record.lastSeenAt <= this.deps.idleTimeoutMs
+      !this.expired(record, now)
     ) {
       return { kind: 'user', userId: claims.sub, sessionId: claims.sid, session: record, tokenExpiresAt: claims.expiresAt };
     }
