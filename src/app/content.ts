@@ -7,6 +7,7 @@ import type { SqlStore } from '../db/database.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { EventStream } from '../ports/events.ts';
 import { join } from 'node:path';
+import { MeilisearchSearchIndex } from '../adapters/search/meilisearch-search-index.ts';
 import { PostgresSearchIndex } from '../adapters/search/postgres-search-index.ts';
 import { SqliteSearchIndex } from '../adapters/search/sqlite-search-index.ts';
 import { UsersRepo } from '../modules/accounts/repo.ts';
@@ -24,7 +25,7 @@ export interface ContentAdapters {
   eventStream: EventStream;
   /** File bytes: a folder under DATA_DIR (blobs/). */
   blobs: BlobStore;
-  /** Full-text index: SQLite FTS5 or PostgreSQL full-text (SEARCH_BACKEND / DATABASE_URL). */
+  /** Full-text index: SQLite FTS5, PostgreSQL full-text or Meilisearch (SEARCH_BACKEND / DATABASE_URL / MEILISEARCH_URL). */
   search: SearchIndex;
   /** The in-process search indexer (follows post and user events). */
   searchIndexer: SearchIndexer;
@@ -58,7 +59,7 @@ export async function buildContent(config: Config, deps: { sql: SqlStore; kv: Kv
   const started = relay;
   let search: SearchIndex;
   try {
-    search = await openSearch(config, sql);
+    search = await openSearch(config, sql, logger);
   } catch (err) {
     await started.stop();
     await eventStream.close();
@@ -84,11 +85,20 @@ export async function buildContent(config: Config, deps: { sql: SqlStore; kv: Kv
   };
 }
 
-function openSearch(config: Config, sql: SqlStore): Promise<SearchIndex> {
-  const backend = config.SEARCH_BACKEND !== 'auto' ? config.SEARCH_BACKEND : sql.capabilities.dialect;
+async function openSearch(config: Config, sql: SqlStore, logger: Logger): Promise<SearchIndex> {
+  const backend = config.SEARCH_BACKEND !== 'auto' ? config.SEARCH_BACKEND : config.MEILISEARCH_URL ? 'meilisearch' : sql.capabilities.dialect;
+  if (backend === 'meilisearch') {
+    // The config schema already refuses SEARCH_BACKEND=meilisearch without a URL.
+    if (!config.MEILISEARCH_URL) throw new Error('SEARCH_BACKEND=meilisearch needs MEILISEARCH_URL');
+    const index = new MeilisearchSearchIndex({ url: config.MEILISEARCH_URL, apiKey: config.MEILISEARCH_API_KEY, prefix: config.MEILISEARCH_INDEX_PREFIX });
+    // A Meilisearch that is down does not keep Basalt from starting: search answers 500 until it
+    // is back, and the index is set up on the first call that reaches it.
+    await index.ready().catch((err: unknown) => logger.warn({ err, url: config.MEILISEARCH_URL }, 'Meilisearch not reachable: search fails until it is; run `basalt admin reindex-search` once it is back'));
+    return index;
+  }
   if (backend === 'postgres') {
     if (sql.capabilities.dialect !== 'postgres') throw new Error('SEARCH_BACKEND=postgres needs DATABASE_URL');
     return PostgresSearchIndex.open(sql.db);
   }
-  return Promise.resolve(new SqliteSearchIndex({ path: join(config.DATA_DIR, 'search.db') }));
+  return new SqliteSearchIndex({ path: join(config.DATA_DIR, 'search.db') });
 }

@@ -134,7 +134,12 @@ export const configSchema = z.object({
   EVENTS_HEARTBEAT_SECONDS: positiveInt.default(15),
   EVENTS_POLL_MS: positiveInt.default(100),
   EVENTS_STREAM: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'letters, digits, _ and - only' }).default('basalt_events'),
-  SEARCH_BACKEND: z.enum(['auto', 'sqlite', 'postgres']).default('auto'),
+  // auto: Meilisearch with MEILISEARCH_URL, else PostgreSQL with DATABASE_URL, else SQLite FTS5.
+  SEARCH_BACKEND: z.enum(['auto', 'sqlite', 'postgres', 'meilisearch']).default('auto'),
+  MEILISEARCH_URL: optionalUrl(['http', 'https']),
+  MEILISEARCH_API_KEY: z.string().trim().min(1).optional(),
+  // Meilisearch index names are letters, digits, _ and -; the prefix lets Basalts share a server.
+  MEILISEARCH_INDEX_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{0,64}$/, { error: 'letters, digits, _ and - only (at most 64)' }).default('basalt_'),
   // Logs: durable ingest queue, writer, hot cache, live tail, retention (docs/logs.md).
   LOG_QUEUE_MAX_BYTES: positiveInt.default(256 * 1024 * 1024),
   LOG_QUEUE_STREAM: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'letters, digits, _ and - only' }).default('basalt_logs'),
@@ -201,6 +206,9 @@ export const configSchema = z.object({
   // The worker refuses to run in production without a token; an API that could not call it is a misconfiguration too.
   if (c.NODE_ENV === 'production' && c.WORKER_URL !== undefined && c.WORKER_TOKEN === undefined) {
     ctx.addIssue({ code: 'custom', path: ['WORKER_TOKEN'], message: 'required in production when WORKER_URL is set' });
+  }
+  if (c.SEARCH_BACKEND === 'meilisearch' && c.MEILISEARCH_URL === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['MEILISEARCH_URL'], message: 'required when SEARCH_BACKEND=meilisearch (the Meilisearch server, e.g. http://127.0.0.1:7700)' });
   }
 });
 

@@ -1,10 +1,10 @@
 /**
  * The search index: full-text over posts and users, fed by the search indexer worker from
- * domain events. Embedded: SQLite FTS5; scale-out: PostgreSQL full-text.
+ * domain events. Embedded: SQLite FTS5; scale-out: PostgreSQL full-text or Meilisearch.
  *
  * Rules every adapter guarantees:
  * - `upsert` and `remove` are idempotent and keyed by (kind, id): replaying an event is harmless.
- *   When they resolve, the change is visible to `search`.
+ *   When they resolve, the change is visible to `search` (Meilisearch: its task has been applied).
  * - Concurrent `upsert`s of one document leave one of the written versions, never a mix.
  * - `search` matches every query word, the last one as a prefix (type-ahead), ranks by
  *   relevance, and never returns a `private` document to anyone but its owner (`viewerId`).
@@ -49,7 +49,7 @@ export interface SearchResult {
 }
 
 export interface SearchIndex {
-  readonly backend: 'sqlite' | 'postgres';
+  readonly backend: 'sqlite' | 'postgres' | 'meilisearch';
   upsert(docs: readonly SearchDocument[]): Promise<void>;
   remove(kind: SearchKind, ids: readonly string[]): Promise<void>;
   search(query: SearchQuery): Promise<SearchResult>;
