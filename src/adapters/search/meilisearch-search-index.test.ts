@@ -100,6 +100,13 @@ describe.skipIf(!server)('Meilisearch', () => {
       expect((await index.search({ kind: 'posts', q: 'phonolyte', limit: 5 })).hits).toEqual([]);
     });
 
+    it('equally relevant documents come newest first', async () => {
+      const older = post({ title: 'kimberlite', createdAt: 1_000 });
+      const newer = post({ title: 'kimberlite', createdAt: 2_000 });
+      await index.upsert([older, newer]);
+      expect((await index.search({ kind: 'posts', q: 'kimberlite', limit: 5 })).hits.map((h) => h.id)).toEqual([newer.id, older.id]);
+    });
+
     it('snippets: whole words marked, words inside inline HTML indexed, forged markers dropped', async () => {
       const d = post({ title: 'Notes', body: 'see <b>komatiite</b> flows \u0001forged\u0002 here' });
       await index.upsert([d]);
@@ -110,6 +117,27 @@ describe.skipIf(!server)('Meilisearch', () => {
 
     it('a write Meilisearch refuses rejects (never taken as applied)', async () => {
       await expect(index.upsert([post({ id: 'not a valid id!' })])).rejects.toThrow(/invalid/i);
+    });
+
+    it('works with a key allowed only the actions docs/content.md lists, on its prefix', async () => {
+      const prefix = `${runId('basalt')}_`;
+      const res = await fetch(`${target.url}/keys`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(target.key ? { authorization: `Bearer ${target.key}` } : {}) },
+        body: JSON.stringify({ actions: ['search', 'documents.add', 'documents.delete', 'indexes.create', 'indexes.get', 'settings.update', 'tasks.get'], indexes: [`${prefix}*`], expiresAt: null }),
+      });
+      // A MEILISEARCH_URL whose key may not make keys: nothing to check here.
+      if (res.status !== 201) return;
+      const restricted = await MeilisearchSearchIndex.open({ url: target.url, apiKey: ((await res.json()) as { key: string }).key, prefix });
+      try {
+        const d = post({ title: 'trachyte' });
+        await restricted.upsert([d]);
+        expect((await restricted.search({ kind: 'posts', q: 'trach', limit: 5 })).hits.map((h) => h.id)).toEqual([d.id]);
+        await restricted.remove('posts', [d.id]);
+        await restricted.ping();
+      } finally {
+        await dropIndexes(target, prefix);
+      }
     });
 
     it('an unreachable server or a wrong key rejects; a closed index refuses calls', async () => {

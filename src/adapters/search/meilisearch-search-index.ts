@@ -82,7 +82,15 @@ export class MeilisearchSearchIndex implements SearchIndex {
   private closed = false;
 
   constructor(private readonly options: MeilisearchSearchIndexOptions) {
-    this.client = new Meilisearch({ host: options.url, ...(options.apiKey ? { apiKey: options.apiKey } : {}), timeout: options.timeoutMs ?? 5_000 });
+    this.client = new Meilisearch({
+      host: options.url,
+      ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+      timeout: options.timeoutMs ?? 5_000,
+      // Node's fetch asks for gzip; Meilisearch then streams a chunked, compressed body, and on a
+      // kept-alive connection its last segment waits for a delayed ACK: every search over 1 KB took
+      // ~45 ms instead of ~2 ms. Uncompressed answers carry a Content-Length and go out at once.
+      requestInit: { headers: { 'accept-encoding': 'identity' } },
+    });
     this.indexes = { posts: this.client.index<MeiliDoc>(this.uid('posts')), users: this.client.index<MeiliDoc>(this.uid('users')) };
     this.taskTimeoutMs = options.taskTimeoutMs ?? 60_000;
   }
