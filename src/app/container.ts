@@ -11,7 +11,7 @@ import type { Mailer } from '../modules/mail/mailer.ts';
 import type { OutboxReader } from '../ports/mail-transport.ts';
 import { createGuards, type Guards } from '../http/guards.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
-import { closePasswordHashing } from '../lib/password-hash.ts';
+import { closePasswordHashing, configurePasswordHashing } from '../lib/password-hash.ts';
 import { MetricsRegistry } from '../lib/metrics.ts';
 import type { KvStore } from '../ports/kv.ts';
 import { buildMail } from './mail.ts';
@@ -79,6 +79,7 @@ async function openKv(config: Config): Promise<KvStore> {
 
 export async function buildContainer(config: Config, options: ContainerOptions = {}): Promise<Container> {
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+  configurePasswordHashing({ busyShare: config.PASSWORD_HASH_BUSY_SHARE });
   const sql = openSqlStore({
     url: config.DATABASE_URL,
     sqlitePath: join(config.DATA_DIR, 'basalt.db'),

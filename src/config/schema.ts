@@ -98,6 +98,9 @@ export const configSchema = z.object({
   // long (0: read every time); revocation in another process reaches this one within it.
   SESSION_CACHE_TTL_SECONDS: z.coerce.number().min(0).max(60).default(1),
   REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).default(10),
+  // While the event loop is saturated, the share of one core password hashing may take (1: no
+  // pacing); sign-ups and logins then queue instead of taking requests' CPU (docs/accounts.md).
+  PASSWORD_HASH_BUSY_SHARE: z.coerce.number().min(0.01).max(1).default(0.1),
   VERIFICATION_TOKEN_TTL_SECONDS: positiveInt.default(24 * 3600),
   RESET_TOKEN_TTL_SECONDS: positiveInt.default(3600),
   EMAIL_CHANGE_TOKEN_TTL_SECONDS: positiveInt.default(24 * 3600),

@@ -105,6 +105,35 @@ describe('password hashing', () => {
     expect(await peak(false)).toBe(2);
   });
 
+  it('paces hashing to its share of a core while busy, and not when idle', async () => {
+    const stored = await hashPassword('pacing');
+    const timeline = async (share: number, busy: boolean) => {
+      const pool = new Argon2Pool(1, 1, () => busy, share);
+      const starts: number[] = [];
+      const ends: number[] = [];
+      try {
+        await Promise.all(
+          Array.from({ length: 4 }, async () => {
+            const t0 = performance.now();
+            await pool.run({ op: 'verify', hash: stored, password: 'pacing' });
+            starts.push(t0);
+            ends.push(performance.now());
+          }),
+        );
+      } finally {
+        await pool.close();
+      }
+      return Math.max(...ends) - Math.min(...starts);
+    };
+    const free = await timeline(1, true);
+    const idle = await timeline(0.25, false);
+    const paced = await timeline(0.25, true);
+    // Four hashes back to back take ~4 h; at a quarter of a core, three pauses of ~3 h each
+    // come between them (~13 h). Generous bounds: CI machines are noisy.
+    expect(paced).toBeGreaterThan(free * 2);
+    expect(idle).toBeLessThan(free * 2);
+  });
+
   it('starts again after being closed', async () => {
     await closePasswordHashing();
     expect(await verifyPassword(await hashPassword('after close'), 'after close')).toBe(true);

@@ -19,6 +19,7 @@ interface Task {
 interface Thread {
   worker: Worker;
   task: Task | undefined;
+  startedAt: number;
 }
 
 /**
@@ -35,19 +36,30 @@ interface Thread {
  * A priority alone does not keep hashing out of the way on a small machine: each hash sweeps
  * 19 MiB through the caches the event loop shares, and every finished sign-up brings the loop
  * its own work. So while the event loop is busy (`busy()`), fewer hashes run at once (`busySize`,
- * by default every core but one): sign-ups then queue a little longer and requests keep their
- * rate (bench/auth.bench.ts, "GET /v1/me with 10 sign-ups in flight").
+ * by default every core but one), and they are paced to `busyShare` of one core: with ten
+ * sign-ups in flight and no pacing, authenticated requests kept only 45% of their rate on two
+ * cores; paced to a tenth of a core, about 85% (bench/auth.bench.ts, "GET /v1/me with 10
+ * sign-ups in flight"). Sign-ups and logins then queue while the server is saturated, and
+ * run at full speed again as soon as it is not.
  */
 export class Argon2Pool {
   private readonly threads: Thread[] = [];
   private readonly queue: Task[] = [];
   private closing = false;
   private running = 0;
+  /** While busy, no hash starts before this time (performance.now()). */
+  private pausedUntil = 0;
+  private wake: NodeJS.Timeout | undefined;
 
+  /**
+   * `busyShare`: while the event loop is busy, the share of one core hashing may take
+   * (0 < share ≤ 1); after a hash of d ms, the next one waits d × (1 − share) / share.
+   */
   constructor(
     private readonly size: number,
     private readonly busySize: number = size,
     private readonly busy: () => boolean = () => false,
+    public busyShare: number = 1,
   ) {}
 
   /** Hashes running now. */
@@ -72,26 +84,44 @@ export class Argon2Pool {
   }
 
   private pump(): void {
-    const limit = this.queue.length > 0 && this.busy() ? this.busySize : this.size;
+    const busy = this.queue.length > 0 && this.busy();
+    if (busy && this.paced()) return;
+    const limit = busy ? this.busySize : this.size;
     while (this.queue.length > 0 && this.running < limit) {
       const thread = this.threads.find((t) => t.task === undefined) ?? (this.threads.length < this.size ? this.spawn() : undefined);
       if (thread === undefined) return;
       const task = this.queue.shift() as Task;
       thread.task = task;
       this.running++;
+      thread.startedAt = performance.now();
       thread.worker.ref();
       thread.worker.postMessage(task.job);
     }
   }
 
+  /** True while a busy pool must wait before starting a hash (a wake-up is then set). */
+  private paced(): boolean {
+    const wait = this.pausedUntil - performance.now();
+    if (wait <= 0) return false;
+    this.wake ??= setTimeout(() => {
+      this.wake = undefined;
+      this.pump();
+    }, Math.ceil(wait));
+    return true;
+  }
+
   private spawn(): Thread {
     const worker = new Worker(new URL('./password-hash-worker.mjs', import.meta.url));
     worker.unref();
-    const thread: Thread = { worker, task: undefined };
+    const thread: Thread = { worker, task: undefined, startedAt: 0 };
     worker.on('message', (reply: Reply) => {
       const task = thread.task;
       thread.task = undefined;
       this.running--;
+      if (this.busyShare < 1 && this.queue.length > 0 && this.busy()) {
+        const took = performance.now() - thread.startedAt;
+        this.pausedUntil = Math.max(this.pausedUntil, performance.now()) + (took * (1 - this.busyShare)) / this.busyShare;
+      }
       worker.unref();
       if (reply.ok) task?.resolve(reply.value);
       else task?.reject(new Error(reply.error));
@@ -130,6 +160,11 @@ export class Argon2Pool {
 const CORES = Math.max(1, availableParallelism());
 const load = eventLoopLoad(250);
 const pool = new Argon2Pool(CORES, Math.max(1, CORES - 1), () => load() > 0.85);
+
+/** Settings from config (PASSWORD_HASH_BUSY_SHARE), applied by the composition root. */
+export function configurePasswordHashing(options: { busyShare: number }): void {
+  pool.busyShare = options.busyShare;
+}
 
 export async function hashPassword(password: string): Promise<string> {
   try {
