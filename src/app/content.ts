@@ -54,7 +54,7 @@ export async function buildContent(config: Config, deps: { sql: SqlStore; kv: Kv
     );
     eventStream = memory;
   }
-  relay = new OutboxRelay({ db: sql.db, outbox: events, stream: eventStream, logger, rowLocks: sql.capabilities.rowLocks, pollMs: config.EVENTS_POLL_MS, retentionMs });
+  relay = new OutboxRelay({ db: sql.db, outbox: events, stream: eventStream, logger, rowLocks: sql.capabilities.rowLocks, pooled: sql.capabilities.pooled, pollMs: config.EVENTS_POLL_MS, retentionMs });
   relay.start();
   const started = relay;
   let search: SearchIndex;

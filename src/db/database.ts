@@ -14,6 +14,12 @@ export interface SqlCapabilities {
   concurrentWriters: boolean;
   /** `SELECT … FOR UPDATE` row locks exist. */
   rowLocks: boolean;
+  /**
+   * Statements run on a pool of connections: a read may start before another connection's
+   * commit is visible. SQLite's one connection serialises them, so a read that follows a
+   * write's commit always sees it.
+   */
+  pooled: boolean;
 }
 
 export interface SqlStore {
@@ -112,7 +118,7 @@ function openSqlite(path: string): SqlStore {
   directSqlite.set(db, { conn, statements });
   return {
     db,
-    capabilities: { dialect: 'sqlite', concurrentWriters: false, rowLocks: false },
+    capabilities: { dialect: 'sqlite', concurrentWriters: false, rowLocks: false, pooled: false },
     ping: async () => {
       conn.prepare('select 1').get();
     },
@@ -138,7 +144,7 @@ function openPostgres(url: string, poolSize: number, schema?: string): SqlStore 
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
-    capabilities: { dialect: 'postgres', concurrentWriters: true, rowLocks: true },
+    capabilities: { dialect: 'postgres', concurrentWriters: true, rowLocks: true, pooled: true },
     ping: async () => {
       await sql`select 1`.execute(db);
     },

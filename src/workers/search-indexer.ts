@@ -5,6 +5,8 @@ import type { EventStream, EventSubscription, PublishedEvent } from '../ports/ev
 import type { KvStore } from '../ports/kv.ts';
 import type { SearchDocument, SearchIndex } from '../ports/search-index.ts';
 
+const CHECKPOINT_EVERY_MS = 1000;
+
 /** A post as the index holds it. */
 export function postDocument(p: { id: string; title: string | null; body: string; visibility: 'public' | 'private'; author_id: string; created_at: number }): SearchDocument {
   return { kind: 'posts', id: p.id, title: p.title ?? '', body: p.body, visibility: p.visibility, ownerId: p.author_id, createdAt: p.created_at };
@@ -36,6 +38,7 @@ export class SearchIndexer {
   private subscription: EventSubscription | undefined;
   private chain: Promise<void> = Promise.resolve();
   private pending = 0;
+  private checkpointedAt = 0;
   private readonly key: string;
 
   constructor(private readonly deps: SearchIndexerDeps) {
@@ -64,13 +67,23 @@ export class SearchIndexer {
     this.pending += 1;
     this.chain = this.chain
       .then(() => this.apply(target))
-      .then(async () => {
-        await this.deps.kv.set(this.key, event.id);
-      })
+      .then(() => this.checkpoint(event.id))
       .catch((err: unknown) => this.deps.logger.error({ err, eventId: event.id, type: event.type }, 'search indexer: event not applied'))
       .finally(() => {
         this.pending -= 1;
       });
+  }
+
+  /**
+   * Remembers the last event handled: once a burst is done (nothing queued behind it), and at
+   * least once a second while events keep coming. A restart then replays at most that second,
+   * which is harmless (apply reads current rows), instead of costing a KV write per event.
+   */
+  private async checkpoint(eventId: string): Promise<void> {
+    const now = Date.now();
+    if (this.pending > 1 && now - this.checkpointedAt < CHECKPOINT_EVERY_MS) return;
+    this.checkpointedAt = now;
+    await this.deps.kv.set(this.key, eventId);
   }
 
   private target(event: PublishedEvent): { kind: 'posts' | 'users'; id: string } | null {

@@ -11,6 +11,12 @@ export interface OutboxRelayOptions {
   logger: Logger;
   /** Row locks (PostgreSQL): relays on several instances claim disjoint batches. */
   rowLocks: boolean;
+  /**
+   * The store runs statements on a pool of connections (PostgreSQL), so a wake can come
+   * before its record is visible: look again shortly (COMMIT_GRACE_MS). Without a pool the
+   * relay's read waits for the writer's commit, and an empty look means nothing is there.
+   */
+  pooled: boolean;
   pollMs: number;
   retentionMs: number;
   batchSize?: number;
@@ -104,7 +110,7 @@ export class OutboxRelay {
     await this.running;
     this.running = undefined;
     let delay = this.failures > 0 ? Math.min(MAX_BACKOFF_MS, this.o.pollMs * 2 ** this.failures) : this.again ? 0 : this.o.pollMs;
-    if (delay > this.recheckMs && published === 0 && this.now() - this.wokenAt < COMMIT_GRACE_MS) {
+    if (this.o.pooled && delay > this.recheckMs && published === 0 && this.now() - this.wokenAt < COMMIT_GRACE_MS) {
       delay = this.recheckMs;
       this.recheckMs *= 2;
     }
