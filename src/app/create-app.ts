@@ -8,7 +8,7 @@ import { createRouter } from '../http/router.ts';
 import { mailRoutes } from '../modules/mail/routes.ts';
 import { docsRoutes } from '../modules/platform/docs.ts';
 import { platformRoutes } from '../modules/platform/routes.ts';
-import { credentials } from '../http/credentials.ts';
+import { credentials, credentialsStep } from '../http/credentials.ts';
 import { apiKeysRoutes } from '../modules/api-keys/routes.ts';
 import { projectsRoutes } from '../modules/projects/routes.ts';
 import { MAX_INGEST_BYTES } from '../modules/logs/ingest-body.ts';
@@ -48,12 +48,18 @@ export function createApp(container: Container, options: AppOptions = {}): OpenA
   // Every layer here costs each request an await: steps that need none run inside the
   // request context, switched-off limits are not mounted, and the body limit is mounted only
   // for the methods that carry a body.
-  app.use('*', requestContext({ logger, metrics, clientIp: guards.clientIpStep(), onError }));
-  for (const limit of guards.rateLimits('api:ip')) app.use('/v1/*', limit);
+  const services = options.services ?? buildServices(container);
+  const authenticate = credentialsStep(services.sessions, services.apiKeys);
+  // An IP limit must refuse a flood before authentication costs anything; without one,
+  // authentication runs inside the request context (an oversized body is then refused after
+  // bad credentials are, rather than before).
+  const ipLimits = guards.rateLimits('api:ip');
+  const authInContext = ipLimits.length === 0;
+  app.use('*', requestContext({ logger, metrics, clientIp: guards.clientIpStep(), onError, credentials: authInContext ? { prefix: '/v1', step: authenticate } : undefined }));
+  for (const limit of ipLimits) app.use('/v1/*', limit);
   // Uploads stream and enforce MAX_UPLOAD_BYTES themselves (src/modules/files).
   app.on(BODY_METHODS, '*', bodyLimit({ maxBytes: config.BODY_LIMIT_BYTES, overrides: [{ prefix: '/v1/files', maxBytes: 'stream' }, { prefix: '/v1/logs', maxBytes: MAX_INGEST_BYTES }] }));
-  const services = options.services ?? buildServices(container);
-  app.use('/v1/*', credentials(services.sessions, services.apiKeys));
+  if (!authInContext) app.use('/v1/*', credentials(authenticate));
   for (const limit of guards.rateLimits('api:user')) app.use('/v1/*', limit);
 
   app.route(

@@ -7,13 +7,19 @@ import { requestMetrics } from './http-metrics.ts';
 import { readHeadersFromNode } from './node-request.ts';
 import { assignRequestId } from './request-id.ts';
 import type { ClientIpStep } from './client-ip.ts';
+import type { CredentialsStep } from './credentials.ts';
 
 export interface RequestContextDeps {
   logger: Logger;
   metrics: MetricsRegistry;
   clientIp: ClientIpStep;
-  /** The app's error handler, for a request its client-address step refuses. */
+  /** The app's error handler, for a request its client-address or credentials step refuses. */
   onError: ErrorHandler<AppEnv>;
+  /**
+   * Authentication for paths under `prefix`, run here when nothing has to come between it and
+   * the request context (create-app.ts): one layer of Hono's chain less on every API request.
+   */
+  credentials?: { prefix: string; step: CredentialsStep } | undefined;
 }
 
 /**
@@ -25,7 +31,7 @@ export interface RequestContextDeps {
  * is set, so its error envelope still carries the request id.
  */
 export function requestContext(deps: RequestContextDeps): MiddlewareHandler<AppEnv> {
-  const { logger, clientIp, onError } = deps;
+  const { logger, clientIp, onError, credentials } = deps;
   const record = requestMetrics(deps.metrics);
   return async (c, next) => {
     const start = performance.now();
@@ -33,6 +39,10 @@ export function requestContext(deps: RequestContextDeps): MiddlewareHandler<AppE
     readHeadersFromNode(c);
     try {
       clientIp(c);
+      if (credentials !== undefined && underPrefix(c.req.path, credentials.prefix)) {
+        const pending = credentials.step(c);
+        if (pending !== undefined) await pending;
+      }
     } catch (err) {
       // Thrown here, outside next(), Hono would answer without this request's access line
       // and metrics; answered here, the request is logged like any other refusal.
@@ -44,4 +54,9 @@ export function requestContext(deps: RequestContextDeps): MiddlewareHandler<AppE
     logRequest(c, ms);
     record(c, ms / 1000);
   };
+}
+
+/** Hono's `${prefix}/*`: the prefix itself and everything below it. */
+function underPrefix(path: string, prefix: string): boolean {
+  return path.startsWith(prefix) && (path.length === prefix.length || path.charCodeAt(prefix.length) === 47);
 }

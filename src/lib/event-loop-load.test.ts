@@ -9,6 +9,11 @@ function spin(ms: number): void {
   }
 }
 
+/** Blocks the thread without using a CPU, as waiting for one that others hold does. */
+function block(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 describe('eventLoopLoad', () => {
   it('reads near 1 after the loop was kept busy and near 0 after it idled, once per window', async () => {
     const load = eventLoopLoad(50);
@@ -18,5 +23,17 @@ describe('eventLoopLoad', () => {
     expect(load()).toBeGreaterThan(0.8);
     await sleep(150);
     expect(load()).toBeLessThan(0.3);
+  });
+
+  it.runIf(process.platform === 'linux')('on Linux, counts the CPU the loop used, not time it was held up', () => {
+    const load = eventLoopLoad(50);
+    block(200);
+    expect(load()).toBeLessThan(0.3);
+  });
+
+  it('without a CPU reading, falls back to utilization (held up counts as busy)', () => {
+    const load = eventLoopLoad(50, () => null);
+    block(200);
+    expect(load()).toBeGreaterThan(0.8);
   });
 });
