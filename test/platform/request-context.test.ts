@@ -80,6 +80,20 @@ describe('every request over a real socket: id, headers, access log, metrics', (
     expect(wrongType.status).toBe(400);
   });
 
+  // Without an IP limit, authentication runs inside the request context (create-app.ts).
+  it('refuses bad credentials on /v1 with an envelope, the request id and an access line; ignores them elsewhere', async () => {
+    for (const headers of [{ Authorization: 'Bearer not.a.token' }, { 'X-API-Key': 'bsk_0123456789abcdefghijklmnopqrstuvwxyzABCDEF' }]) {
+      const res = await fetch(`${url}/v1/users/nobody_here`, { headers });
+      expect(res.status).toBe(401);
+      const body = (await res.json()) as { error: { code: string; requestId: string } };
+      expect(['user:invalid_token', 'apikey:invalid']).toContain(body.error.code);
+      expect(body.error.requestId).toBe(res.headers.get('x-request-id'));
+      expect(accessLine(body.error.requestId)).toMatchObject({ status: 401, path: '/v1/users/nobody_here' });
+      expect((await fetch(`${url}/health`, { headers })).status).toBe(200);
+    }
+    expect((await fetch(`${url}/v1`, { headers: { 'X-API-Key': 'bsk_0123456789abcdefghijklmnopqrstuvwxyzABCDEF' } })).status).toBe(401);
+  });
+
   it('counts requests by method, route pattern and status', async () => {
     await fetch(`${url}/health`);
     const text = await (await fetch(`${url}/metrics`)).text();
