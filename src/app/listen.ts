@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
+import { RequestIdResponse } from '../http/request-id.ts';
 
 export interface Listening {
   url: string;
@@ -21,7 +22,7 @@ export interface ListenOptions {
 /** Serves a fetch handler on Node's HTTP server with graceful, idempotent shutdown. */
 export async function listen(options: ListenOptions): Promise<Listening> {
   const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: options.fetch, port: options.port, hostname: options.host }, () => resolve(s));
+    const s = serve({ fetch: options.fetch, port: options.port, hostname: options.host, serverOptions: { ServerResponse: RequestIdResponse } }, () => resolve(s));
     s.once('error', reject);
   });
   const address = server.address();

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from '../lib/logger.ts';
 import type { AppEnv } from './env.ts';
@@ -29,11 +29,30 @@ const nodeWriteHead = ServerResponse.prototype.writeHead as (this: ServerRespons
  * header once more; added here, the response goes out on the fast path. Headers given as an
  * array, or none at all (Node's implicit head), take the header the ordinary way.
  */
-function writeHeadWithId(this: TaggedResponse, ...args: unknown[]): ServerResponse {
+function writeHeadWithId(res: ServerResponse, id: string, args: unknown[]): ServerResponse {
   const headers = args[args.length - 1];
-  if (args.length > 1 && headers !== null && typeof headers === 'object' && !Array.isArray(headers)) (headers as Record<string, string>)[REQUEST_ID_HEADER] = this[RESPONSE_ID];
-  else if (!this.hasHeader(REQUEST_ID_HEADER)) this.setHeader(REQUEST_ID_HEADER, this[RESPONSE_ID]);
-  return nodeWriteHead.apply(this, args);
+  if (args.length > 1 && headers !== null && typeof headers === 'object' && !Array.isArray(headers)) (headers as Record<string, string>)[REQUEST_ID_HEADER] = id;
+  else if (!res.hasHeader(REQUEST_ID_HEADER)) res.setHeader(REQUEST_ID_HEADER, id);
+  return nodeWriteHead.apply(res, args);
+}
+
+/**
+ * The response class `listen` gives Node's server (its `ServerResponse` option): the id has a
+ * field of its own and writeHead is the class's, so a response keeps one shape from birth.
+ * Adding both to each response instead, as a server built elsewhere needs, changes its hidden
+ * class twice per request and makes Node's own response code polymorphic.
+ */
+export class RequestIdResponse<Request extends IncomingMessage = IncomingMessage> extends ServerResponse<Request> {
+  requestId: string | undefined = undefined;
+
+  override writeHead(...args: unknown[]): this {
+    if (this.requestId === undefined) return nodeWriteHead.apply(this, args) as this;
+    return writeHeadWithId(this, this.requestId, args) as this;
+  }
+}
+
+function writeHeadTagged(this: TaggedResponse, ...args: unknown[]): ServerResponse {
+  return writeHeadWithId(this, this[RESPONSE_ID], args);
 }
 
 /**
@@ -54,9 +73,12 @@ export function assignRequestId(c: Context<AppEnv>, logger: Logger): void {
   c.set('baseLog', logger);
   // Every response Node writes for this request carries it, error responses included.
   if (node) {
-    const res = node.outgoing as TaggedResponse;
-    res[RESPONSE_ID] = id;
-    (res as ServerResponse).writeHead = writeHeadWithId as ServerResponse['writeHead'];
+    const res = node.outgoing;
+    if (res instanceof RequestIdResponse) res.requestId = id;
+    else {
+      (res as TaggedResponse)[RESPONSE_ID] = id;
+      res.writeHead = writeHeadTagged as ServerResponse['writeHead'];
+    }
   } else c.header(REQUEST_ID_HEADER, id);
 }
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listen, type Listening } from '../../src/app/listen.ts';
 import { createTestApp, type TestApp } from '../helpers/test-app.ts';
 
 // Served on a real socket, as `basalt serve` does: the request id, header reads and the
@@ -12,6 +13,9 @@ describe('every request over a real socket: id, headers, access log, metrics', (
   let t: TestApp;
   let server: ServerType;
   let url: string;
+  // `listen` gives Node its own response class (RequestIdResponse); a server built elsewhere
+  // takes the per-response path. Both must tag every response once.
+  let listening: Listening;
   const lines: Array<Record<string, unknown>> = [];
 
   beforeAll(async () => {
@@ -21,8 +25,10 @@ describe('every request over a real socket: id, headers, access log, metrics', (
       const s = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
     });
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    listening = await listen({ fetch: t.app.fetch, port: 0, host: '127.0.0.1', shutdownTimeoutMs: 1000, onClosed: async () => {} });
   });
   afterAll(async () => {
+    await listening.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await t.close();
   });
@@ -42,16 +48,20 @@ describe('every request over a real socket: id, headers, access log, metrics', (
   });
 
   it('puts exactly one X-Request-Id on every kind of response: JSON, text, HTML, redirects, errors', async () => {
-    for (const path of ['/health', '/metrics', '/openapi.json', '/docs', '/', '/v1/no/such/route', '/v1/me']) {
-      const raw = await new Promise<string[]>((resolve, reject) => {
-        get(`${url}${path}`, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.rawHeaders));
-        }).on('error', reject);
-      });
-      const ids = raw.filter((_, i) => i % 2 === 0 && raw[i]?.toLowerCase() === 'x-request-id').length;
-      expect(ids, path).toBe(1);
+    for (const base of [url, listening.url]) {
+      for (const path of ['/health', '/metrics', '/openapi.json', '/docs', '/', '/v1/no/such/route', '/v1/me']) {
+        const raw = await new Promise<string[]>((resolve, reject) => {
+          get(`${base}${path}`, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.rawHeaders));
+          }).on('error', reject);
+        });
+        const ids = raw.filter((_, i) => i % 2 === 0 && raw[i]?.toLowerCase() === 'x-request-id').length;
+        expect(ids, `${base}${path}`).toBe(1);
+      }
     }
+    const kept = await fetch(`${listening.url}/health`, { headers: { 'X-Request-Id': 'proxy-id-67890' } });
+    expect(kept.headers.get('x-request-id')).toBe('proxy-id-67890');
   });
 
   it('logs refused requests with their status', async () => {
@@ -82,7 +92,8 @@ describe('every request over a real socket: id, headers, access log, metrics', (
 
   // Without an IP limit, authentication runs inside the request context (create-app.ts).
   it('refuses bad credentials on /v1 with an envelope, the request id and an access line; ignores them elsewhere', async () => {
-    for (const headers of [{ Authorization: 'Bearer not.a.token' }, { 'X-API-Key': 'bsk_0123456789abcdefghijklmnopqrstuvwxyzABCDEF' }]) {
+    const presented: Record<string, string>[] = [{ Authorization: 'Bearer not.a.token' }, { 'X-API-Key': 'bsk_0123456789abcdefghijklmnopqrstuvwxyzABCDEF' }];
+    for (const headers of presented) {
       const res = await fetch(`${url}/v1/users/nobody_here`, { headers });
       expect(res.status).toBe(401);
       const body = (await res.json()) as { error: { code: string; requestId: string } };
