@@ -18,22 +18,28 @@ describe('eventLoopLoad', () => {
   it('reads near 1 after the loop was kept busy and near 0 after it idled, once per window', async () => {
     const load = eventLoopLoad(50);
     spin(120);
-    expect(load()).toBeGreaterThan(0.8);
+    expect(load().utilization).toBeGreaterThan(0.8);
     // Inside the window: the same reading, not a new one.
-    expect(load()).toBeGreaterThan(0.8);
+    expect(load().utilization).toBeGreaterThan(0.8);
     await sleep(150);
-    expect(load()).toBeLessThan(0.3);
+    expect(load().utilization).toBeLessThan(0.3);
   });
 
-  it.runIf(process.platform === 'linux')('on Linux, counts the CPU the loop used, not time it was held up', () => {
+  it.runIf(process.platform === 'linux')('on Linux, also tells computing from being held up', async () => {
     const load = eventLoopLoad(50);
+    spin(200);
+    expect(load().cpu).toBeGreaterThan(0.7);
+    await sleep(60);
+    load();
     block(200);
-    expect(load()).toBeLessThan(0.3);
+    const held = load();
+    expect(held.utilization).toBeGreaterThan(0.8);
+    expect(held.cpu).toBeLessThan(0.3);
   });
 
-  it('without a CPU reading, falls back to utilization (held up counts as busy)', () => {
+  it('without a CPU reading, reports none', () => {
     const load = eventLoopLoad(50, () => null);
-    block(200);
-    expect(load()).toBeGreaterThan(0.8);
+    block(100);
+    expect(load()).toMatchObject({ cpu: null, utilization: expect.any(Number) });
   });
 });

@@ -16,33 +16,37 @@ function loopThreadCpuMs(): number | null {
   }
 }
 
+export interface LoopLoad {
+  /** The share of the window the loop was not idle (0–1): working, or held up. */
+  utilization: number;
+  /** The share of a core its thread used (0–1); null where the platform does not tell. */
+  cpu: number | null;
+}
+
 /**
- * How loaded the event loop is (0–1) over the last window of at least `windowMs`, sampled when
+ * How loaded the event loop was over the last window of at least `windowMs`, sampled when
  * asked: no timer runs, and a caller that asks rarely gets the average since it last asked.
  *
- * On Linux it is the share of a core the loop's thread used. Its utilization (time not idle)
- * would also count time spent waiting for a CPU that other processes hold, or blocked in a
- * synchronous call: a loop on a crowded machine would look saturated while doing little, and
- * password hashing (password-hash.ts) would be held back for no request's sake. Elsewhere it
- * is the utilization.
+ * Both figures, because neither says "saturated" alone: utilization also counts time the loop
+ * waits for a CPU that other processes hold (a crowded machine), and the thread's CPU share
+ * drops below one when the loop is saturated but other threads take turns on its core.
  */
-export function eventLoopLoad(windowMs = 250, cpuMs: () => number | null = loopThreadCpuMs): () => number {
+export function eventLoopLoad(windowMs = 250, cpuMs: () => number | null = loopThreadCpuMs): () => LoopLoad {
   let lastCpu = cpuMs();
   let last: EventLoopUtilization = performance.eventLoopUtilization();
   let lastAt = performance.now();
-  let value = 0;
+  let value: LoopLoad = { utilization: 0, cpu: lastCpu === null ? null : 0 };
   return () => {
     const now = performance.now();
     if (now - lastAt >= windowMs) {
+      const current = performance.eventLoopUtilization();
       const cpu = lastCpu === null ? null : cpuMs();
-      if (cpu !== null && lastCpu !== null) {
-        value = Math.min(1, (cpu - lastCpu) / (now - lastAt));
-        lastCpu = cpu;
-      } else {
-        const current = performance.eventLoopUtilization();
-        value = performance.eventLoopUtilization(current, last).utilization;
-        last = current;
-      }
+      value = {
+        utilization: performance.eventLoopUtilization(current, last).utilization,
+        cpu: cpu === null || lastCpu === null ? null : Math.min(1, (cpu - lastCpu) / (now - lastAt)),
+      };
+      last = current;
+      lastCpu = cpu;
       lastAt = now;
     }
     return value;

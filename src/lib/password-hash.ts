@@ -159,7 +159,13 @@ export class Argon2Pool {
 // keep every core: logins/s must stay close to raw argon2 (bench/auth.bench.ts).
 const CORES = Math.max(1, availableParallelism());
 const load = eventLoopLoad(250);
-const pool = new Argon2Pool(CORES, Math.max(1, CORES - 1), () => load() > 0.85);
+// Saturated: never idle, and computing for most of it (not just waiting for a CPU that other
+// processes hold, which says nothing about requests being starved by hashing).
+const saturated = () => {
+  const { utilization, cpu } = load();
+  return utilization > 0.85 && (cpu === null || cpu > 0.5);
+};
+const pool = new Argon2Pool(CORES, Math.max(1, CORES - 1), saturated);
 
 /** Settings from config (PASSWORD_HASH_BUSY_SHARE), applied by the composition root. */
 export function configurePasswordHashing(options: { busyShare: number }): void {
