@@ -105,6 +105,28 @@ describe('password hashing', () => {
     expect(await peak(false)).toBe(2);
   });
 
+  it('hands each thread its next job ahead, so it runs while the event loop is busy elsewhere', async () => {
+    const stored = await hashPassword('prefetch');
+    const pool = new Argon2Pool(1);
+    try {
+      // The first run also starts the thread; time the second.
+      await pool.run({ op: 'verify', hash: stored, password: 'prefetch' });
+      const t0 = performance.now();
+      await pool.run({ op: 'verify', hash: stored, password: 'prefetch' });
+      const oneHash = performance.now() - t0;
+      const first = pool.run({ op: 'verify', hash: stored, password: 'prefetch' });
+      const second = pool.run({ op: 'verify', hash: stored, password: 'prefetch' }).then(() => performance.now());
+      // The loop is busy while the first hash runs and ends, and for a few more hashes’ time.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 4 * oneHash);
+      const blockedUntil = performance.now();
+      await first;
+      // Handed over only once the loop is free again, the second would end a whole hash later.
+      expect((await second) - blockedUntil).toBeLessThan(oneHash / 2);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('paces hashing to its share of a core while busy, and not when idle', async () => {
     const stored = await hashPassword('pacing');
     const timeline = async (share: number, busy: boolean) => {
