@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildContainer, type Container } from '../../src/app/container.ts';
@@ -7,32 +5,14 @@ import { createApp } from '../../src/app/create-app.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { tempDir } from '../helpers/backends.ts';
 import { apiClient, type ApiCall } from '../helpers/http.ts';
+import { runBasalt, type CliResult } from '../helpers/cli.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/basalt.js', import.meta.url));
 // Each CLI run starts Node, compiles TypeScript and may hash a password.
 const CLI_TIMEOUT = 60_000;
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `basalt …` as users do, with `input` (when given) piped on stdin. */
+/** Runs `basalt …` on `dataDir`, with `input` (when given) piped on stdin. */
 function basalt(dataDir: string, args: string[], input?: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, NODE_ENV: 'test' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
+  return runBasalt(args, { DATA_DIR: dataDir, NODE_ENV: 'test' }, input);
 }
 
 function expectRefusal(r: CliResult, message: RegExp): void {

