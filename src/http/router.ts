@@ -1,9 +1,8 @@
 import { OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
 import type { Context, Handler } from 'hono';
 import type { z } from 'zod';
-import { AppError } from '../errors/index.ts';
 import type { AppEnv } from './env.ts';
-import { fieldIssues, validationHook } from './validation.ts';
+import { validationError, validationHook } from './validation.ts';
 
 type Openapi = OpenAPIHono<AppEnv>['openapi'];
 type AnyHandler = Handler<AppEnv>;
@@ -47,7 +46,7 @@ function inlineValidation(handler: AnyHandler, params: z.ZodType | undefined, qu
 
 function parsed(schema: z.ZodType, value: unknown): object {
   const result = schema.safeParse(value);
-  if (!result.success) throw new AppError('general:validation_error', { details: fieldIssues(result.error) });
+  if (!result.success) throw validationError(result.error);
   return result.data as object;
 }
 

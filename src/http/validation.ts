@@ -11,10 +11,13 @@ export function fieldIssues(error: z.ZodError): FieldIssue[] {
   }));
 }
 
+/** A schema failure as the contract shows it: general:validation_error with all failing fields. */
+export function validationError(error: z.ZodError): AppError {
+  return new AppError('general:validation_error', { details: fieldIssues(error) });
+}
+
 /** Every route's schema failure becomes general:validation_error with all failing fields. */
 export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
-  if (!result.success) {
-    throw new AppError('general:validation_error', { details: fieldIssues(result.error as z.ZodError) });
-  }
+  if (!result.success) throw validationError(result.error as z.ZodError);
   return undefined;
 };

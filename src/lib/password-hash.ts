@@ -68,7 +68,9 @@ export class Argon2Pool {
 
   /** Hashes running now (one per thread at most; a thread's next job waits behind it). */
   get inFlight(): number {
-    return this.threads.filter((t) => t.tasks.length > 0).length;
+    let n = 0;
+    for (const t of this.threads) if (t.tasks.length > 0) n++;
+    return n;
   }
 
   run(job: Job): Promise<string | boolean> {
@@ -170,13 +172,12 @@ export class Argon2Pool {
   }
 }
 
-// Busy: the event loop had work 85% of the last quarter second, as under a flood of requests.
-// Logins alone keep it far below that (each costs the loop little next to its hash), so they
-// keep every core: logins/s must stay close to raw argon2 (bench/auth.bench.ts).
 const CORES = Math.max(1, availableParallelism());
 const load = eventLoopLoad(250);
-// Saturated: never idle, and computing for most of it (not just waiting for a CPU that other
-// processes hold, which says nothing about requests being starved by hashing).
+// Busy (saturated): over the last quarter second the loop was never idle for more than 15% of
+// it and was computing for most of it, as under a flood of requests; waiting for a CPU that
+// other processes hold says nothing about requests being starved by hashing. Logins alone keep
+// the loop far below that, so they keep every core (bench/auth.bench.ts).
 const saturated = () => {
   const { utilization, cpu } = load();
   return utilization > 0.85 && (cpu === null || cpu > 0.5);
