@@ -16,6 +16,7 @@ import { MetricsRegistry } from '../lib/metrics.ts';
 import type { KvStore } from '../ports/kv.ts';
 import { buildMail } from './mail.ts';
 import { buildContent } from './content.ts';
+import { isCheckpointable } from '../workers/wal-checkpointer.ts';
 import { buildLogs, type LogsRuntime } from './logs.ts';
 import type { SqlEventOutbox } from '../adapters/events/sql-event-outbox.ts';
 import type { EventStream } from '../ports/events.ts';
@@ -112,7 +113,15 @@ export async function buildContainer(config: Config, options: ContainerOptions =
   let logs: LogsRuntime;
   try {
     // The mail worker process writes no logs; API processes run the log writer (LOG_WRITER).
-    logs = await buildLogs(config, { sql, kv: openedKv, logger, metrics, sqlSchema: options.sqlSchema, writer: !options.worker });
+    logs = await buildLogs(config, {
+      sql,
+      kv: openedKv,
+      logger,
+      metrics,
+      sqlSchema: options.sqlSchema,
+      writer: !options.worker,
+      checkpointable: [openedKv, openedLimiter, openedContent.search].filter(isCheckpointable),
+    });
   } catch (err) {
     await openedContent.close().catch(() => {});
     await mail.close().catch(() => {});

@@ -14,7 +14,7 @@ import { LogHotCache } from '../modules/logs/hot-cache.ts';
 import { LogTailHub } from '../modules/logs/tail.ts';
 import { startInlineWriter, startWriterThread, type LogWriterHandle } from '../workers/log-writer-handle.ts';
 import { logQueuePath } from '../workers/log-writer-host.ts';
-import { WalCheckpointer } from '../workers/wal-checkpointer.ts';
+import { WalCheckpointer, type CheckpointableFile } from '../workers/wal-checkpointer.ts';
 import type { IndexStats, WriteCycleStats } from '../workers/log-writer.ts';
 
 /** The log pipeline as the API process holds it (docs/logs.md). */
@@ -42,6 +42,8 @@ export interface LogsDeps {
   sqlSchema?: string | undefined;
   /** False: no writer in this process (the mail worker; API-only instances set LOG_WRITER=off). */
   writer?: boolean;
+  /** Other adapters' SQLite files (KV, rate limiter, search) the checkpointer thread takes over. */
+  checkpointable?: readonly CheckpointableFile[];
 }
 
 function writerMetrics(metrics: MetricsRegistry): { onCycle: (s: WriteCycleStats) => void; onIndex: (s: IndexStats) => void } {
@@ -77,15 +79,22 @@ function writerMetrics(metrics: MetricsRegistry): { onCycle: (s: WriteCycleStats
  * The embedded files' WAL checkpoints, on a thread of their own: the log writer and the
  * queue's producer commit without waiting for the disk (they fsync on the thread pool), and
  * a checkpoint inside one of their commits (or one of the API's, on the store file the
- * writer keeps busy) would stop that thread to copy pages and fsync. Without the thread,
- * SQLite's own checkpoints stay on.
+ * writer keeps busy) would stop that thread to copy pages and fsync. The KV store's file
+ * too: a sign-in writes it, and one sign-in in a few hundred used to pay for a checkpoint.
+ * Without the thread, SQLite's own checkpoints stay on.
  */
-async function startCheckpointer(config: Config, sql: SqlStore, logger: Logger): Promise<WalCheckpointer | undefined> {
-  const paths = [...(sql.capabilities.dialect === 'sqlite' ? [join(config.DATA_DIR, 'basalt.db')] : []), ...(config.NATS_URL ? [] : [logQueuePath(config)])];
+async function startCheckpointer(config: Config, sql: SqlStore, logger: Logger, others: readonly CheckpointableFile[]): Promise<WalCheckpointer | undefined> {
+  const files = others.filter((f) => f.path !== ':memory:');
+  const paths = [
+    ...(sql.capabilities.dialect === 'sqlite' ? [join(config.DATA_DIR, 'basalt.db')] : []),
+    ...(config.NATS_URL ? [] : [logQueuePath(config)]),
+    ...new Set(files.map((f) => f.path)),
+  ];
   if (paths.length === 0) return undefined;
   try {
     const checkpointer = await WalCheckpointer.start({ paths, logger });
     if (sql.capabilities.dialect === 'sqlite') await rawSql`pragma wal_autocheckpoint = 0`.execute(sql.db);
+    for (const f of files) f.checkpointExternally();
     return checkpointer;
   } catch (err) {
     logger.warn({ err }, 'logs: no WAL checkpointer thread; SQLite checkpoints inside commits');
@@ -102,7 +111,7 @@ export async function buildLogs(config: Config, deps: LogsDeps): Promise<LogsRun
   const { sql, kv, logger } = deps;
   const maxId = Number((await sql.db.selectFrom('logs').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst())?.id ?? 0);
   const minSeq = seqAbove(maxId);
-  const checkpointer = deps.writer === false ? undefined : await startCheckpointer(config, sql, logger);
+  const checkpointer = deps.writer === false ? undefined : await startCheckpointer(config, sql, logger, deps.checkpointable ?? []);
   const walCheckpointed = checkpointer !== undefined;
   const queue: LogQueue = config.NATS_URL
     ? await NatsLogQueue.connect({ url: config.NATS_URL, stream: config.LOG_QUEUE_STREAM, minSeq, maxBytes: config.LOG_QUEUE_MAX_BYTES })

@@ -212,6 +212,14 @@ export function runKvContract(name: string, open: () => Promise<OpenedKvStore>):
         expect(await kv.setMembers(k)).toEqual(['c']);
       });
 
+      it('a TTL given after the set expired does not bring its old members back', async () => {
+        const k = key();
+        await kv.setAdd(k, ['a', 'b'], TTL);
+        await sleep(WAIT);
+        await kv.setAdd(k, ['c'], 10_000);
+        expect(await kv.setMembers(k)).toEqual(['c']);
+      });
+
       it('a TTL resets the lifetime of every member', async () => {
         const k = key();
         await kv.setAdd(k, ['a'], TTL);

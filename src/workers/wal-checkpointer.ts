@@ -5,6 +5,21 @@ import type { Logger } from '../lib/logger.ts';
 
 const BETTER_SQLITE3 = createRequire(import.meta.url).resolve('better-sqlite3');
 
+/**
+ * A SQLite file an adapter writes through a connection of its own (the KV store, the rate
+ * limiter, the search index), whose checkpoints the checkpointer thread can take over.
+ */
+export interface CheckpointableFile {
+  /** The database file; ':memory:' has no WAL to checkpoint. */
+  readonly path: string;
+  /** Stops this adapter's connection checkpointing inside its own commits (wal_autocheckpoint = 0). */
+  checkpointExternally(): void;
+}
+
+export function isCheckpointable<T extends object>(value: T): value is T & CheckpointableFile {
+  return 'checkpointExternally' in value && typeof value.checkpointExternally === 'function' && 'path' in value && typeof value.path === 'string';
+}
+
 export interface WalCheckpointerOptions {
   /** The SQLite database files to checkpoint. */
   paths: string[];

@@ -16,7 +16,7 @@ describe('outbox relay: looks again after an empty wake only on a pooled store',
     for (const close of opened.splice(0)) await close();
   });
 
-  async function relayOn(pooled: boolean) {
+  async function relayOn(pooled: boolean, coalesceMs?: number) {
     const dir = tempDir();
     const store: SqlStore = openSqlStore({ sqlitePath: join(dir.path, 'basalt.db') });
     await migrateToLatest(store.db);
@@ -25,7 +25,7 @@ describe('outbox relay: looks again after an empty wake only on a pooled store',
     const outbox = new SqlEventOutbox(store.db, { onRecorded: () => relay?.wake() });
     const looks = vi.spyOn(outbox, 'pending');
     // A poll far beyond the test: every look below comes from a wake or a re-look.
-    relay = new OutboxRelay({ db: store.db, outbox, stream, logger: pino({ level: 'silent' }), rowLocks: false, pooled, pollMs: 60_000, retentionMs: 60_000 });
+    relay = new OutboxRelay({ db: store.db, outbox, stream, logger: pino({ level: 'silent' }), rowLocks: false, pooled, pollMs: 60_000, retentionMs: 60_000, ...(coalesceMs === undefined ? {} : { coalesceMs }) });
     relay.start();
     await sleep(20);
     looks.mockClear();
@@ -49,6 +49,22 @@ describe('outbox relay: looks again after an empty wake only on a pooled store',
     relay.wake();
     await sleep(300);
     expect(looks).toHaveBeenCalledTimes(2);
+  });
+
+  it('a lone event goes out at once; events right after a publishing drain share one look', async () => {
+    const { outbox, looks, received } = await relayOn(false, 300);
+    const publish = (n: number) => outbox.publish({ type: 'post.created', audience: { userIds: ['usr_a'] }, data: { n } });
+    await publish(0);
+    await sleep(100);
+    expect(received).toHaveLength(1);
+    looks.mockClear();
+    for (let n = 1; n <= 5; n++) await publish(n);
+    await sleep(50);
+    // Still inside the window that began when the first event went out.
+    expect(received).toHaveLength(1);
+    await sleep(300);
+    expect(received).toHaveLength(6);
+    expect(looks).toHaveBeenCalledTimes(1);
   });
 
   it('pooled (PostgreSQL): a wake that found nothing looks again within the commit grace', async () => {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { secureRandomBytes } from '../../lib/crypto.ts';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, EventOutboxTable } from '../../db/schema.ts';
 import { AppError } from '../../errors/index.ts';
@@ -20,7 +20,7 @@ export function newEventId(now = Date.now()): string {
     lastMs += 1;
     seq = 0;
   }
-  return `evt_${lastMs.toString(16).padStart(12, '0')}${seq.toString(16).padStart(4, '0')}${randomBytes(6).toString('hex')}`;
+  return `evt_${lastMs.toString(16).padStart(12, '0')}${seq.toString(16).padStart(4, '0')}${secureRandomBytes(6).toString('hex')}`;
 }
 
 /** The time an event id was minted (epoch ms). */

@@ -30,7 +30,10 @@ export class SqliteKvStore implements KvStore {
   private readonly sweeper: NodeJS.Timeout | undefined;
   private readonly stmt;
 
+  readonly path: string;
+
   constructor(options: SqliteKvOptions) {
+    this.path = options.path;
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.conn = new SQLite(options.path);
     this.conn.pragma('journal_mode = WAL');
@@ -64,10 +67,11 @@ export class SqliteKvStore implements KvStore {
       ),
       ttl: c.prepare<{ key: string; now: number }, { expires_at: number | null }>(`select expires_at from kv where key = @key and ${LIVE}`),
       setAdd: c.prepare('insert into kv_set (key, member, expires_at) values (@key, @member, @exp) on conflict (key, member) do update set expires_at = excluded.expires_at'),
-      // Members share one lifetime, so a member added without a TTL takes the set's.
-      setExp: c.prepare<{ key: string }, { expires_at: number | null }>('select expires_at from kv_set where key = @key limit 1'),
-      setTouch: c.prepare('update kv_set set expires_at = @exp where key = @key'),
-      setPurgeExpired: c.prepare('delete from kv_set where key = @key and expires_at is not null and expires_at <= @now'),
+      // Members share one lifetime, so a member added without a TTL takes the set's. Expired
+      // members are never read or touched (the sweeper deletes them): a set that expired starts
+      // again empty, as in Redis, without a purge on every add.
+      setExp: c.prepare<{ key: string; now: number }, { expires_at: number | null }>(`select expires_at from kv_set where key = @key and ${LIVE} limit 1`),
+      setTouch: c.prepare(`update kv_set set expires_at = @exp where key = @key and ${LIVE}`),
       setRemove: c.prepare('delete from kv_set where key = @key and member = @member'),
       setMembers: c.prepare<{ key: string; now: number }, { member: string }>(`select member from kv_set where key = @key and ${LIVE}`),
       listPurgeExpired: c.prepare('delete from kv_list where key = @key and expires_at is not null and expires_at <= @now'),
@@ -152,10 +156,9 @@ export class SqliteKvStore implements KvStore {
 
   private setAddNow(key: string, members: string[], ttlMs: number | undefined, now: number): void {
     const exp = this.exp(ttlMs, now);
-    this.stmt.setPurgeExpired.run({ key, now });
-    const memberExp = ttlMs === undefined ? (this.stmt.setExp.get({ key })?.expires_at ?? null) : exp;
+    const memberExp = ttlMs === undefined ? (this.stmt.setExp.get({ key, now })?.expires_at ?? null) : exp;
     for (const member of members) this.stmt.setAdd.run({ key, member, exp: memberExp });
-    if (ttlMs !== undefined) this.stmt.setTouch.run({ key, exp });
+    if (ttlMs !== undefined) this.stmt.setTouch.run({ key, exp, now });
   }
 
   async setRemove(key: string, members: string[]): Promise<void> {
@@ -210,6 +213,11 @@ export class SqliteKvStore implements KvStore {
 
   async ping(): Promise<void> {
     this.conn.prepare('select 1').get();
+  }
+
+  /** From now on the WAL checkpointer thread checkpoints this file (src/workers/wal-checkpointer.ts). */
+  checkpointExternally(): void {
+    this.conn.pragma('wal_autocheckpoint = 0');
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { secureRandomBytes } from '../../lib/crypto.ts';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, MailOutboxTable } from '../../db/schema.ts';
 import type { Logger } from '../../lib/logger.ts';
@@ -33,7 +33,7 @@ function outboxId(): string {
   const now = Date.now();
   seq = now === lastMs ? seq + 1 : 0;
   lastMs = now;
-  return `mail_${now.toString(16).padStart(12, '0')}${seq.toString(16).padStart(4, '0')}${randomBytes(6).toString('hex')}`;
+  return `mail_${now.toString(16).padStart(12, '0')}${seq.toString(16).padStart(4, '0')}${secureRandomBytes(6).toString('hex')}`;
 }
 
 function toMessage(row: Selectable<MailOutboxTable>): OutboxMessage {

@@ -46,7 +46,10 @@ export class SqliteRateLimiter implements RateLimiter {
   private readonly decideAll: (batch: readonly PendingHit[]) => RateLimitDecision[];
   private pending: PendingHit[] = [];
 
+  readonly path: string;
+
   constructor(options: SqliteRateLimiterOptions) {
+    this.path = options.path;
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.conn = new SQLite(options.path);
     this.conn.pragma('journal_mode = WAL');
@@ -123,6 +126,11 @@ export class SqliteRateLimiter implements RateLimiter {
 
   async ping(): Promise<void> {
     this.conn.prepare('select 1').get();
+  }
+
+  /** From now on the WAL checkpointer thread checkpoints this file (src/workers/wal-checkpointer.ts). */
+  checkpointExternally(): void {
+    this.conn.pragma('wal_autocheckpoint = 0');
   }
 
   async close(): Promise<void> {

@@ -24,7 +24,10 @@ export class SqliteSearchIndex implements SearchIndex {
   private readonly ranked: SQLite.Statement<[string, string, string, number, number], { doc: number; score: number }>;
   private readonly text: SQLite.Statement<[number], { id: string; title: string; body: string }>;
 
+  readonly path: string;
+
   constructor(options: SqliteSearchIndexOptions) {
+    this.path = options.path;
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.db = new SQLite(options.path);
     this.db.pragma('journal_mode = WAL');
@@ -115,6 +118,11 @@ export class SqliteSearchIndex implements SearchIndex {
 
   async ping(): Promise<void> {
     this.db.prepare('select 1').get();
+  }
+
+  /** From now on the WAL checkpointer thread checkpoints this file (src/workers/wal-checkpointer.ts). */
+  checkpointExternally(): void {
+    this.db.pragma('wal_autocheckpoint = 0');
   }
 
   async close(): Promise<void> {

@@ -1,15 +1,21 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, TotpSecretsTable } from '../../db/schema.ts';
+import { precompiled } from '../../db/database.ts';
 import { withTransaction } from '../../db/transaction.ts';
 
 export type TotpRow = Selectable<TotpSecretsTable>;
 
 /** TOTP secrets and backup codes. Every "use once" is a conditional UPDATE: one caller wins. */
 export class TotpRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  // Every password sign-in asks whether 2FA is on: built and compiled once (see precompiled).
+  private readonly byUser: (userId: string) => Promise<TotpRow[]>;
 
-  find(userId: string): Promise<TotpRow | undefined> {
-    return this.db.selectFrom('totp_secrets').selectAll().where('user_id', '=', userId).executeTakeFirst();
+  constructor(private readonly db: Kysely<Database>) {
+    this.byUser = precompiled(db, (userId: string) => db.selectFrom('totp_secrets').selectAll().where('user_id', '=', userId));
+  }
+
+  async find(userId: string): Promise<TotpRow | undefined> {
+    return (await this.byUser(userId))[0];
   }
 
   /** A new pending secret, replacing any earlier pending one; never one that is enabled. */
