@@ -220,6 +220,15 @@ export function runKvContract(name: string, open: () => Promise<OpenedKvStore>):
         expect(await kv.setMembers(k)).toEqual(['c']);
       });
 
+      it('a set emptied by removals is gone: members added later do not inherit its lifetime', async () => {
+        const k = key();
+        await kv.setAdd(k, ['a'], TTL);
+        await kv.setRemove(k, ['a']);
+        await kv.setAdd(k, ['b']);
+        await sleep(WAIT);
+        expect(await kv.setMembers(k)).toEqual(['b']);
+      });
+
       it('a TTL resets the lifetime of every member', async () => {
         const k = key();
         await kv.setAdd(k, ['a'], TTL);

@@ -62,11 +62,63 @@ describe('SqliteKvStore', () => {
       await store.listPush('long-list', ['1'], { maxLength: 10, ttlMs: 60_000 });
       expect(rowCounts(path)).toEqual({ kv: 2, set: 2, list: 4 });
       await sleep(120);
-      expect(store.sweep()).toBe(1 + 2 + 3);
+      // The key; the set's two members and its lifetime row; the list's three items.
+      expect(store.sweep()).toBe(1 + 2 + 1 + 3);
       expect(rowCounts(path)).toEqual({ kv: 1, set: 0, list: 1 });
       expect(await store.get('forever')).toBe('v');
     } finally {
       await store.close();
+    }
+  });
+
+  it('keeps a set\'s lifetime in one row: a TTL given on add rewrites no other member', async () => {
+    const path = freshPath();
+    const store = new SqliteKvStore({ path });
+    try {
+      await store.setAdd('usess:u1', ['s1', 's2'], 60_000);
+      await store.setAdd('usess:u1', ['s3'], 120_000);
+      const db = new SQLite(path, { readonly: true });
+      try {
+        expect(db.prepare('select member, expires_at from kv_set order by member').all()).toEqual(['s1', 's2', 's3'].map((member) => ({ member, expires_at: null })));
+        const ttl = db.prepare('select expires_at from kv_set_ttl where key = ?').pluck().get('usess:u1') as number;
+        expect(ttl - Date.now()).toBeGreaterThan(110_000);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('moves a file written before sets had one lifetime row: live sets keep theirs, expired ones stay gone', async () => {
+    const path = freshPath();
+    const old = new SQLite(path);
+    const now = Date.now();
+    old.exec(`create table kv (key text primary key, value text not null, expires_at integer) without rowid;
+      create table kv_set (key text not null, member text not null, expires_at integer, primary key (key, member)) without rowid;
+      create table kv_list (key text not null, seq integer not null, value text not null, expires_at integer, primary key (key, seq)) without rowid;`);
+    const member = old.prepare('insert into kv_set (key, member, expires_at) values (?, ?, ?)');
+    member.run('live', 'a', now + 60_000);
+    member.run('live', 'b', now + 60_000);
+    member.run('dead', 'c', now - 1_000);
+    member.run('forever', 'd', null);
+    old.close();
+    const store = new SqliteKvStore({ path });
+    try {
+      expect((await store.setMembers('live')).sort()).toEqual(['a', 'b']);
+      expect(await store.setMembers('dead')).toEqual([]);
+      expect(await store.setMembers('forever')).toEqual(['d']);
+      await store.setAdd('dead', ['e']);
+      expect(await store.setMembers('dead')).toEqual(['e']);
+    } finally {
+      await store.close();
+    }
+    // Opening it again does not move anything twice.
+    const again = new SqliteKvStore({ path });
+    try {
+      expect((await again.setMembers('live')).sort()).toEqual(['a', 'b']);
+    } finally {
+      await again.close();
     }
   });
 

@@ -6,12 +6,21 @@ import type { KvSetOptions, KvStore, KvWrite } from '../../ports/kv.ts';
 const SCHEMA = `
   create table if not exists kv (key text primary key, value text not null, expires_at integer) without rowid;
   create table if not exists kv_set (key text not null, member text not null, expires_at integer, primary key (key, member)) without rowid;
+  create table if not exists kv_set_ttl (key text primary key, expires_at integer not null) without rowid;
   create table if not exists kv_list (key text not null, seq integer not null, value text not null, expires_at integer, primary key (key, seq)) without rowid;
   create index if not exists kv_expires on kv (expires_at) where expires_at is not null;
 `;
 
 // `expires_at is null or expires_at > now` reads as "live" throughout.
 const LIVE = '(expires_at is null or expires_at > @now)';
+
+// Version 1: a set's one lifetime is a row of kv_set_ttl, not a copy on every member (which
+// made each TTL'd add rewrite every member: a sign-in cost grew with the user's sessions).
+const SETS_WITH_ONE_TTL = 1;
+const MIGRATE_SET_TTLS = `
+  insert or replace into kv_set_ttl (key, expires_at) select key, max(expires_at) from kv_set where expires_at is not null group by key;
+  update kv_set set expires_at = null where expires_at is not null;
+`;
 
 export interface SqliteKvOptions {
   /** File path, or ':memory:'. */
@@ -40,6 +49,13 @@ export class SqliteKvStore implements KvStore {
     this.conn.pragma('busy_timeout = 5000');
     this.conn.pragma('synchronous = NORMAL');
     this.conn.exec(SCHEMA);
+    this.conn
+      .transaction(() => {
+        if ((this.conn.pragma('user_version', { simple: true }) as number) >= SETS_WITH_ONE_TTL) return;
+        this.conn.exec(MIGRATE_SET_TTLS);
+        this.conn.pragma(`user_version = ${SETS_WITH_ONE_TTL}`);
+      })
+      .immediate();
     const c = this.conn;
     this.stmt = {
       // Positional and plucked: the read on every authenticated request binds no object and
@@ -66,14 +82,18 @@ export class SqliteKvStore implements KvStore {
          returning value`,
       ),
       ttl: c.prepare<{ key: string; now: number }, { expires_at: number | null }>(`select expires_at from kv where key = @key and ${LIVE}`),
-      setAdd: c.prepare('insert into kv_set (key, member, expires_at) values (@key, @member, @exp) on conflict (key, member) do update set expires_at = excluded.expires_at'),
-      // Members share one lifetime, so a member added without a TTL takes the set's. Expired
-      // members are never read or touched (the sweeper deletes them): a set that expired starts
-      // again empty, as in Redis, without a purge on every add.
-      setExp: c.prepare<{ key: string; now: number }, { expires_at: number | null }>(`select expires_at from kv_set where key = @key and ${LIVE} limit 1`),
-      setTouch: c.prepare(`update kv_set set expires_at = @exp where key = @key and ${LIVE}`),
-      setRemove: c.prepare('delete from kv_set where key = @key and member = @member'),
-      setMembers: c.prepare<{ key: string; now: number }, { member: string }>(`select member from kv_set where key = @key and ${LIVE}`),
+      // Members share the set's one lifetime (kv_set_ttl), as in Redis: a member added without
+      // a TTL lives as long as the set, and a TTL given resets the set's, in one row.
+      setAdd: c.prepare<{ key: string; member: string }>('insert into kv_set (key, member, expires_at) values (@key, @member, null) on conflict (key, member) do nothing'),
+      setTtl: c.prepare<[string], number>('select expires_at from kv_set_ttl where key = ?').pluck(),
+      setTtlPut: c.prepare<{ key: string; exp: number }>('insert into kv_set_ttl (key, expires_at) values (@key, @exp) on conflict (key) do update set expires_at = excluded.expires_at'),
+      setClear: [c.prepare<[string]>('delete from kv_set where key = ?'), c.prepare<[string]>('delete from kv_set_ttl where key = ?')],
+      setRemove: c.prepare<{ key: string; member: string }>('delete from kv_set where key = @key and member = @member'),
+      // A set emptied by removals no longer exists (Redis): it forgets its lifetime.
+      setForgetIfEmpty: c.prepare<[string, string]>('delete from kv_set_ttl where key = ? and not exists (select 1 from kv_set where key = ?)'),
+      setMembers: c.prepare<{ key: string; now: number }, { member: string }>(
+        'select member from kv_set where key = @key and not exists (select 1 from kv_set_ttl where key = @key and expires_at <= @now)',
+      ),
       listPurgeExpired: c.prepare('delete from kv_list where key = @key and expires_at is not null and expires_at <= @now'),
       listHead: c.prepare<{ key: string }, { seq: number | null; expires_at: number | null }>(
         'select seq, expires_at from kv_list where key = @key order by seq desc limit 1',
@@ -86,7 +106,8 @@ export class SqliteKvStore implements KvStore {
       ),
       sweep: [
         c.prepare('delete from kv where expires_at is not null and expires_at <= @now'),
-        c.prepare('delete from kv_set where expires_at is not null and expires_at <= @now'),
+        c.prepare('delete from kv_set where key in (select key from kv_set_ttl where expires_at <= @now)'),
+        c.prepare('delete from kv_set_ttl where expires_at <= @now'),
         c.prepare('delete from kv_list where expires_at is not null and expires_at <= @now'),
       ],
     };
@@ -155,10 +176,11 @@ export class SqliteKvStore implements KvStore {
   }
 
   private setAddNow(key: string, members: string[], ttlMs: number | undefined, now: number): void {
-    const exp = this.exp(ttlMs, now);
-    const memberExp = ttlMs === undefined ? (this.stmt.setExp.get({ key, now })?.expires_at ?? null) : exp;
-    for (const member of members) this.stmt.setAdd.run({ key, member, exp: memberExp });
-    if (ttlMs !== undefined) this.stmt.setTouch.run({ key, exp, now });
+    const expiresAt = this.stmt.setTtl.get(key);
+    // An expired set is gone (the sweeper may not have got to it yet): it starts again empty.
+    if (expiresAt !== undefined && expiresAt <= now) for (const s of this.stmt.setClear) s.run(key);
+    for (const member of members) this.stmt.setAdd.run({ key, member });
+    if (ttlMs !== undefined) this.stmt.setTtlPut.run({ key, exp: now + ttlMs });
   }
 
   async setRemove(key: string, members: string[]): Promise<void> {
@@ -167,6 +189,7 @@ export class SqliteKvStore implements KvStore {
 
   private setRemoveNow(key: string, members: string[]): void {
     for (const member of members) this.stmt.setRemove.run({ key, member });
+    this.stmt.setForgetIfEmpty.run(key, key);
   }
 
   async batch(writes: readonly KvWrite[]): Promise<void> {
