@@ -80,7 +80,7 @@ async function openKv(config: Config): Promise<KvStore> {
 
 export async function buildContainer(config: Config, options: ContainerOptions = {}): Promise<Container> {
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
-  configurePasswordHashing({ busyShare: config.PASSWORD_HASH_BUSY_SHARE });
+  configurePasswordHashing({ busyShare: config.PASSWORD_HASH_BUSY_SHARE, handOverMs: config.PASSWORD_HASH_HANDOVER_MS });
   const sql = openSqlStore({
     url: config.DATABASE_URL,
     sqlitePath: join(config.DATA_DIR, 'basalt.db'),

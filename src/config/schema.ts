@@ -101,6 +101,9 @@ export const configSchema = z.object({
   // While the event loop is saturated, the share of one core password hashing may take (1: no
   // pacing); sign-ups and logins then queue instead of taking requests' CPU (docs/accounts.md).
   PASSWORD_HASH_BUSY_SHARE: z.coerce.number().min(0.01).max(1).default(0.1),
+  // Password hashes that finish in quick succession are handed back together, at most this
+  // often (0: each at once); a lone one goes back at once (docs/accounts.md).
+  PASSWORD_HASH_HANDOVER_MS: z.coerce.number().int().min(0).max(1000).default(25),
   VERIFICATION_TOKEN_TTL_SECONDS: positiveInt.default(24 * 3600),
   RESET_TOKEN_TTL_SECONDS: positiveInt.default(3600),
   EMAIL_CHANGE_TOKEN_TTL_SECONDS: positiveInt.default(24 * 3600),

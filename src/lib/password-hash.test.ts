@@ -156,6 +156,29 @@ describe('password hashing', () => {
     expect(idle).toBeLessThan(free * 2);
   });
 
+  it('hands results back together while hashes end in quick succession, a lone one at once', async () => {
+    const stored = await hashPassword('hand-over');
+    const WINDOW = 400;
+    const pool = new Argon2Pool(1, 1, () => false, 1, WINDOW);
+    const verify = () => pool.run({ op: 'verify', hash: stored, password: 'hand-over' }).then(() => performance.now());
+    try {
+      // After a quiet spell: back as soon as it is done.
+      const t0 = performance.now();
+      const lone = await verify();
+      expect(lone - t0).toBeLessThan(WINDOW / 2);
+      // Two more right away: done well inside the window, handed back together at its end.
+      const [a, b] = await Promise.all([verify(), verify()]);
+      expect(Math.abs((a as number) - (b as number))).toBeLessThan(20);
+      expect(Math.min(a as number, b as number) - lone).toBeGreaterThan(WINDOW * 0.9);
+      // Quiet again: at once.
+      await new Promise((resolve) => setTimeout(resolve, WINDOW));
+      const t1 = performance.now();
+      expect((await verify()) - t1).toBeLessThan(WINDOW / 2);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('starts again after being closed', async () => {
     await closePasswordHashing();
     expect(await verifyPassword(await hashPassword('after close'), 'after close')).toBe(true);

@@ -46,6 +46,12 @@ const PREFETCH = 2;
  * cores; paced to a tenth of a core, about 85% (bench/auth.bench.ts, "GET /v1/me with 10
  * sign-ups in flight"). Sign-ups and logins then queue while the server is saturated, and
  * run at full speed again as soon as it is not.
+ *
+ * Results are handed back to the event loop in small batches while hashes finish in quick
+ * succession (`handOverMs`): each hash sweeps 19 MiB through the caches, so a sign-in handled
+ * the moment its hash ends ran with cold caches, and cost the loop a third more than one handled
+ * right after another (bench/auth.bench.ts). A result after a quiet spell goes back at once; under
+ * a stream of them each waits at most `handOverMs`. Wrong passwords and unknown logins wait alike.
  */
 export class Argon2Pool {
   private readonly threads: Thread[] = [];
@@ -54,6 +60,10 @@ export class Argon2Pool {
   /** While busy, no hash starts before this time (performance.now()). */
   private pausedUntil = 0;
   private wake: NodeJS.Timeout | undefined;
+  /** When results were last handed back (performance.now()), and those waiting for the next time. */
+  private handedOverAt = Number.NEGATIVE_INFINITY;
+  private readonly waiting: Array<() => void> = [];
+  private handOverTimer: NodeJS.Timeout | undefined;
 
   /**
    * `busyShare`: while the event loop is busy, the share of one core hashing may take
@@ -64,6 +74,7 @@ export class Argon2Pool {
     private readonly busySize: number = size,
     private readonly busy: () => boolean = () => false,
     public busyShare: number = 1,
+    public handOverMs: number = 0,
   ) {}
 
   /** Hashes running now (one per thread at most; a thread's next job waits behind it). */
@@ -119,6 +130,26 @@ export class Argon2Pool {
     return best;
   }
 
+  /** Settles a finished task now, or with the others at the end of the current hand-over window. */
+  private handOver(settle: () => void, now: number): void {
+    if (this.handOverTimer !== undefined) {
+      this.waiting.push(settle);
+      return;
+    }
+    const wait = this.handedOverAt + this.handOverMs - now;
+    if (wait <= 0) {
+      this.handedOverAt = now;
+      settle();
+      return;
+    }
+    this.waiting.push(settle);
+    this.handOverTimer = setTimeout(() => {
+      this.handOverTimer = undefined;
+      this.handedOverAt = performance.now();
+      for (const s of this.waiting.splice(0)) s();
+    }, Math.ceil(wait));
+  }
+
   /** True while a busy pool must wait before starting a hash (a wake-up is then set). */
   private paced(): boolean {
     const wait = this.pausedUntil - performance.now();
@@ -143,8 +174,7 @@ export class Argon2Pool {
       // A prefetched job starts in the worker now.
       thread.startedAt = now;
       if (thread.tasks.length === 0) worker.unref();
-      if (reply.ok) task?.resolve(reply.value);
-      else task?.reject(new Error(reply.error));
+      if (task !== undefined) this.handOver(() => (reply.ok ? task.resolve(reply.value) : task.reject(new Error(reply.error))), now);
       if (this.closing && this.queue.length === 0 && thread.tasks.length === 0) {
         this.remove(thread);
         void worker.terminate();
@@ -182,11 +212,12 @@ const saturated = () => {
   const { utilization, cpu } = load();
   return utilization > 0.85 && (cpu === null || cpu > 0.5);
 };
-const pool = new Argon2Pool(CORES, Math.max(1, CORES - 1), saturated);
+const pool = new Argon2Pool(CORES, Math.max(1, CORES - 1), saturated, 0.1, 25);
 
-/** Settings from config (PASSWORD_HASH_BUSY_SHARE), applied by the composition root. */
-export function configurePasswordHashing(options: { busyShare: number }): void {
+/** Settings from config (PASSWORD_HASH_BUSY_SHARE, PASSWORD_HASH_HANDOVER_MS), applied by the composition root. */
+export function configurePasswordHashing(options: { busyShare: number; handOverMs: number }): void {
   pool.busyShare = options.busyShare;
+  pool.handOverMs = options.handOverMs;
 }
 
 export async function hashPassword(password: string): Promise<string> {
