@@ -35,6 +35,12 @@ export interface Guards {
   rateLimits(rule: RuleName): MiddlewareHandler<AppEnv>[];
   /** Requires a valid Turnstile token when TURNSTILE_SECRET is set. */
   turnstile(): MiddlewareHandler<AppEnv>;
+  /**
+   * The guards a route mounts, with the switched-off ones left out, e.g.
+   * `app.use('/v1/auth/login', ...guards.only('login:ip', 'login:identifier', 'turnstile'))`:
+   * a disabled limit or an unset Turnstile costs the route nothing, not a pass-through layer each.
+   */
+  only(...names: Array<RuleName | 'turnstile'>): MiddlewareHandler<AppEnv>[];
   /** Key functions for `rateLimit`'s second argument. */
   readonly keys: KeyFunctions;
   /** The effective rules (null: switched off). */
@@ -95,6 +101,7 @@ export function createGuards(deps: GuardDeps): Guards {
       return limit ? [limit] : [];
     },
     turnstile: () => turnstile(deps.verifier),
+    only: (...names) => names.flatMap((name) => (name === 'turnstile' ? (deps.verifier ? [turnstile(deps.verifier)] : []) : (rateLimitFor(name) ?? []))),
     keys,
     rules,
   };
