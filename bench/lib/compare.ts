@@ -1,5 +1,6 @@
 import { loadavg } from 'node:os';
 import { runLoad, type LoadOptions, type LoadResult } from './load.ts';
+import { untilQuiet } from './quiet.ts';
 import { startServer, type RunningServer, type ServerSpec } from './server.ts';
 import { median } from './stats.ts';
 
@@ -39,10 +40,21 @@ export interface Comparison {
   rounds: Array<{ subject: LoadResult; baseline: LoadResult }>;
   subjectSummary: Summary;
   baselineSummary: Summary;
-  /** Median subject req/s ÷ median baseline req/s. */
+  /**
+   * The median of the rounds' own ratios (subject req/s ÷ the baseline's in the same round): each
+   * pair ran back to back, so it shares the machine's state, which drifts between rounds on a
+   * shared host. The verdict's figure.
+   */
   ratio: number;
+  /** Median subject req/s ÷ median baseline req/s: the two medians may come from different rounds. Reported beside it. */
+  ratioOfMedians: number;
   /** 1-minute load average when the comparison started and ended: above the core count, others were competing. */
   loadAverage: { start: number; end: number };
+}
+
+/** `ratio` and `ratioOfMedians` of paired rounds (see Comparison). */
+export function ratios(rounds: Comparison['rounds'], subject: Summary, baseline: Summary): Pick<Comparison, 'ratio' | 'ratioOfMedians'> {
+  return { ratio: median(rounds.map((r) => r.subject.reqPerSec / r.baseline.reqPerSec)), ratioOfMedians: subject.reqPerSec / baseline.reqPerSec };
 }
 
 function summarise(results: LoadResult[]): Summary {
@@ -60,12 +72,15 @@ function summarise(results: LoadResult[]): Summary {
 /**
  * Runs subject, baseline, subject, baseline, … so that drift on a shared machine (another
  * process, thermal or CPU-steal changes) hits both sides alike; medians shrug off one bad
- * round. Both servers stay up throughout, but only one is under load at a time.
+ * round. Both servers stay up throughout, but only one is under load at a time, and each run
+ * starts once the machine has gone quiet after the last (untilQuiet).
  */
 export async function compareInterleaved(subject: Side, baseline: Side, plan: Plan, progress: (line: string) => void = () => {}): Promise<Comparison> {
   const loadStart = loadavg()[0] ?? 0;
-  const run = (side: Side, duration: number) =>
-    runLoad({ ...side.workload, url: side.server.url, duration, connections: plan.connections, ...(side.server.pid > 0 ? { serverPid: side.server.pid } : {}) });
+  const run = async (side: Side, duration: number) => {
+    await untilQuiet();
+    return runLoad({ ...side.workload, url: side.server.url, duration, connections: plan.connections, ...(side.server.pid > 0 ? { serverPid: side.server.pid } : {}) });
+  };
   if (plan.warmup > 0) {
     progress(`warm-up ${plan.warmup}s each`);
     await run(subject, plan.warmup);
@@ -90,7 +105,7 @@ export async function compareInterleaved(subject: Side, baseline: Side, plan: Pl
     rounds,
     subjectSummary,
     baselineSummary,
-    ratio: subjectSummary.reqPerSec / baselineSummary.reqPerSec,
+    ...ratios(rounds, subjectSummary, baselineSummary),
     loadAverage: { start: loadStart, end: loadavg()[0] ?? 0 },
   };
 }

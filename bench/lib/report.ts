@@ -98,6 +98,8 @@ export function comparisonSection(r: ComparisonReport): string {
     ...rows,
     `| **median** | **${int(s.reqPerSec)}** | ${ms(s.p50)} / ${ms(s.p99)} | ${us(s.cpuMicrosPerRequest)} | **${int(b.reqPerSec)}** | ${ms(b.p50)} / ${ms(b.p99)} | ${us(b.cpuMicrosPerRequest)} | **${pct(c.ratio)}** |`,
     '',
+    `Ratio of the two medians (not paired by round): ${pct(c.ratioOfMedians)}. The verdict takes the median of the rounds' own ratios: each pair ran back to back on the same machine state.`,
+    '',
     cpuRatio,
     '',
     `Failed requests: ${c.subject} ${s.errors} errors, ${s.non2xx} non-2xx; ${c.baseline} ${b.errors} errors, ${b.non2xx} non-2xx.`,
@@ -105,6 +107,6 @@ export function comparisonSection(r: ComparisonReport): string {
     `Load average (1 min) ${c.loadAverage.start.toFixed(2)} at start, ${c.loadAverage.end.toFixed(2)} at end on ${cores} cores` +
       (busy ? ': **other work was competing for the CPU, so absolute figures are depressed and noisier than usual**.' : '.'),
     '',
-    `**Target:** ${c.subject} ≥ ${pct(target.minRatio)} of ${c.baseline}'s req/s (median ratio) — **${v.verdict}** (${v.reason}).`,
+    `**Target:** ${c.subject} ≥ ${pct(target.minRatio)} of ${c.baseline}'s req/s (median of the per-round ratios) — **${v.verdict}** (${v.reason}).`,
   ].join('\n');
 }
