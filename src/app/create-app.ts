@@ -53,14 +53,14 @@ export function createApp(container: Container, options: AppOptions = {}): OpenA
   // An IP limit must refuse a flood before authentication costs anything; without one,
   // authentication runs inside the request context (an oversized body is then refused after
   // bad credentials are, rather than before).
-  const ipLimits = guards.rateLimits('api:ip');
+  const ipLimits = guards.enabled('api:ip');
   const authInContext = ipLimits.length === 0;
   app.use('*', requestContext({ logger, metrics, clientIp: guards.clientIpStep(), onError, credentials: authInContext ? { prefix: '/v1', step: authenticate } : undefined }));
   for (const limit of ipLimits) app.use('/v1/*', limit);
   // Uploads stream and enforce MAX_UPLOAD_BYTES themselves (src/modules/files).
   app.on(BODY_METHODS, '*', bodyLimit({ maxBytes: config.BODY_LIMIT_BYTES, overrides: [{ prefix: '/v1/files', maxBytes: 'stream' }, { prefix: '/v1/logs', maxBytes: MAX_INGEST_BYTES }] }));
   if (!authInContext) app.use('/v1/*', credentials(authenticate));
-  for (const limit of guards.rateLimits('api:user')) app.use('/v1/*', limit);
+  for (const limit of guards.enabled('api:user')) app.use('/v1/*', limit);
 
   app.route(
     '/',

@@ -17,7 +17,7 @@ import { turnstile } from './turnstile.ts';
  * The request guards, built once by the composition root. Module routes attach them in
  * one line each, e.g. for login:
  *
- *   router.use('/v1/auth/login', guards.rateLimit('login:ip'), guards.rateLimit('login:identifier'), guards.turnstile());
+ *   router.use('/v1/auth/login', ...guards.enabled('login:ip', 'login:identifier', 'turnstile'));
  *
  * Rate limits before Turnstile: a refused request must not cost a siteverify call.
  */
@@ -28,19 +28,14 @@ export interface Guards {
   clientIpStep(): ClientIpStep;
   /** Counts the request under a rule, by the rule's default key or `key`. */
   rateLimit(rule: RuleName, key?: KeyFn): MiddlewareHandler<AppEnv>;
-  /**
-   * `rateLimit` for mounting app-wide: none when the rule is off, so a disabled limiter
-   * costs a request nothing (not even a pass-through layer).
-   */
-  rateLimits(rule: RuleName): MiddlewareHandler<AppEnv>[];
   /** Requires a valid Turnstile token when TURNSTILE_SECRET is set. */
   turnstile(): MiddlewareHandler<AppEnv>;
   /**
    * The guards a route mounts, with the switched-off ones left out, e.g.
-   * `app.use('/v1/auth/login', ...guards.only('login:ip', 'login:identifier', 'turnstile'))`:
+   * `app.use('/v1/auth/login', ...guards.enabled('login:ip', 'login:identifier', 'turnstile'))`:
    * a disabled limit or an unset Turnstile costs the route nothing, not a pass-through layer each.
    */
-  only(...names: Array<RuleName | 'turnstile'>): MiddlewareHandler<AppEnv>[];
+  enabled(...names: Array<RuleName | 'turnstile'>): MiddlewareHandler<AppEnv>[];
   /** Key functions for `rateLimit`'s second argument. */
   readonly keys: KeyFunctions;
   /** The effective rules (null: switched off). */
@@ -96,12 +91,8 @@ export function createGuards(deps: GuardDeps): Guards {
     clientIp: () => clientIp({ trustedProxies }),
     clientIpStep: () => clientIpStep({ trustedProxies }),
     rateLimit: (name, key) => rateLimitFor(name, key) ?? pass,
-    rateLimits: (name) => {
-      const limit = rateLimitFor(name);
-      return limit ? [limit] : [];
-    },
     turnstile: () => turnstile(deps.verifier),
-    only: (...names) => names.flatMap((name) => (name === 'turnstile' ? (deps.verifier ? [turnstile(deps.verifier)] : []) : (rateLimitFor(name) ?? []))),
+    enabled: (...names) => names.flatMap((name) => (name === 'turnstile' ? (deps.verifier ? [turnstile(deps.verifier)] : []) : (rateLimitFor(name) ?? []))),
     keys,
     rules,
   };

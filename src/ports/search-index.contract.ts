@@ -1,5 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SearchDocument, SearchIndex } from './search-index.ts';
+import type { SearchDocument, SearchIndex, SearchQuery } from './search-index.ts';
+
+/** Follows `nextCursor` for at most `maxPages` pages: the ids in order, and the cursor that gave the last page. */
+export async function pageThrough(index: SearchIndex, query: Omit<SearchQuery, 'cursor'>, maxPages: number): Promise<{ ids: string[]; cursor: string | undefined }> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < maxPages; page++) {
+    const res = await index.search({ ...query, cursor });
+    ids.push(...res.hits.map((h) => h.id));
+    if (!res.nextCursor) break;
+    cursor = res.nextCursor;
+  }
+  return { ids, cursor };
+}
 
 let n = 0;
 function doc(over: Partial<SearchDocument> = {}): SearchDocument {
@@ -53,14 +66,7 @@ export function runSearchIndexContract(name: string, open: () => Promise<{ index
     it('pages with a cursor, no repeats', async () => {
       const docs = Array.from({ length: 7 }, () => doc({ title: 'tuff page', body: 'tuff' }));
       await index.upsert(docs);
-      const seen: string[] = [];
-      let cursor: string | undefined;
-      for (let i = 0; i < 5; i++) {
-        const page = await index.search({ kind: 'posts', q: 'tuff', limit: 3, cursor });
-        seen.push(...page.hits.map((h) => h.id));
-        if (!page.nextCursor) break;
-        cursor = page.nextCursor;
-      }
+      const { ids: seen } = await pageThrough(index, { kind: 'posts', q: 'tuff', limit: 3 }, 5);
       expect(new Set(seen).size).toBe(7);
       expect(seen.sort()).toEqual(docs.map((d) => d.id).sort());
     });

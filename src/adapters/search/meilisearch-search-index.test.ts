@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runId } from '../../../test/helpers/backends.ts';
 import { dropIndexes, meilisearch, type MeilisearchTarget } from '../../../test/helpers/meilisearch.ts';
 import { freePort } from '../../../test/helpers/net.ts';
-import { runSearchIndexContract } from '../../ports/search-index.contract.ts';
+import { pageThrough, runSearchIndexContract } from '../../ports/search-index.contract.ts';
 import type { SearchDocument } from '../../ports/search-index.ts';
 import { MeilisearchSearchIndex } from './meilisearch-search-index.ts';
 
@@ -60,14 +60,7 @@ describe.skipIf(!server)('Meilisearch', () => {
       await index.upsert(docs);
       const all = (await index.search({ kind: 'posts', q: 'dacite', limit: 20 })).hits.map((h) => h.id);
       expect(all).toHaveLength(8);
-      const paged: string[] = [];
-      let cursor: string | undefined;
-      for (let page = 0; page < 4; page++) {
-        const res = await index.search({ kind: 'posts', q: 'dacite', limit: 3, cursor });
-        paged.push(...res.hits.map((h) => h.id));
-        if (!res.nextCursor) break;
-        cursor = res.nextCursor;
-      }
+      const { ids: paged, cursor } = await pageThrough(index, { kind: 'posts', q: 'dacite', limit: 3 }, 4);
       expect(paged).toEqual(all);
       const last = await index.search({ kind: 'posts', q: 'dacite', limit: 3, cursor });
       expect(last.nextCursor).toBeNull();

@@ -13,7 +13,7 @@ export function accountsRoutes(deps: { accounts: AccountsService; guards: Guards
   const { accounts, guards } = deps;
   const app = createRouter();
 
-  app.use('/v1/auth/register', ...guards.only('register:ip', 'turnstile'));
+  app.use('/v1/auth/register', ...guards.enabled('register:ip', 'turnstile'));
   app.openapi(
     createRoute({
       method: 'post',

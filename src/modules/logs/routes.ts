@@ -70,7 +70,7 @@ export function logsRoutes(deps: LogsRoutesDeps) {
         '202 means durably queued: valid entries are taken even when others are rejected. Nothing valid: 400 with details. ' +
         'Queue over its bound: 503 `logs:queue_full` with Retry-After.',
       security: apiKeyAuth,
-      middleware: [requireScope('logs:write'), ...guards.only('log_ingest:key', 'log_ingest:project')],
+      middleware: [requireScope('logs:write'), ...guards.enabled('log_ingest:key', 'log_ingest:project')],
       responses: acceptedResponses(IngestResultSchema, 400, 401, 403, 413, 503),
     }),
     // No `request.body`: its validator would parse the body as JSON; it may be gzip or NDJSON.

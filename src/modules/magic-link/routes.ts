@@ -15,7 +15,7 @@ export function magicLinkRoutes(deps: { magicLink: MagicLinkService; sessions: S
   const { magicLink, sessions, guards, cookie } = deps;
   const app = createRouter();
 
-  app.use('/v1/auth/magic-link', ...guards.only('magic_link:email', 'turnstile'));
+  app.use('/v1/auth/magic-link', ...guards.enabled('magic_link:email', 'turnstile'));
   app.openapi(
     createRoute({
       method: 'post',
@@ -31,7 +31,7 @@ export function magicLinkRoutes(deps: { magicLink: MagicLinkService; sessions: S
     },
   );
 
-  app.use('/v1/auth/magic-link/verify', ...guards.only('login:ip'));
+  app.use('/v1/auth/magic-link/verify', ...guards.enabled('login:ip'));
   app.openapi(
     createRoute({
       method: 'post',

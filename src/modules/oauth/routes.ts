@@ -148,7 +148,7 @@ export function oauthRoutes(deps: { oauth: OAuthService; sessions: SessionsServi
 
   // POST only: an all-methods middleware on this path, beside GET /v1/auth/oauth/:provider,
   // would keep Hono off its fastest router (RegExpRouter) for the whole app.
-  for (const guard of guards.only('register:ip')) app.on('POST', '/v1/auth/oauth/complete', guard);
+  for (const guard of guards.enabled('register:ip')) app.on('POST', '/v1/auth/oauth/complete', guard);
   app.openapi(
     createRoute({
       method: 'post',

@@ -48,7 +48,7 @@ export function passwordsRoutes(deps: { passwords: PasswordsService; guards: Gua
     },
   );
 
-  app.use('/v1/auth/forgot-password', ...guards.only('forgot_password:email', 'turnstile'));
+  app.use('/v1/auth/forgot-password', ...guards.enabled('forgot_password:email', 'turnstile'));
   app.openapi(
     createRoute({
       method: 'post',

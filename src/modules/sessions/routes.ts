@@ -49,7 +49,7 @@ export function sessionsRoutes(deps: { sessions: SessionsService; guards: Guards
   const { sessions, guards, cookie } = deps;
   const app = createRouter();
 
-  app.use('/v1/auth/login', ...guards.only('login:ip', 'login:identifier', 'turnstile'));
+  app.use('/v1/auth/login', ...guards.enabled('login:ip', 'login:identifier', 'turnstile'));
   app.openapi(
     createRoute({
       method: 'post',
@@ -68,7 +68,7 @@ export function sessionsRoutes(deps: { sessions: SessionsService; guards: Guards
     },
   );
 
-  app.use('/v1/auth/refresh', ...guards.only('refresh:ip'));
+  app.use('/v1/auth/refresh', ...guards.enabled('refresh:ip'));
   app.openapi(
     createRoute({
       method: 'post',

@@ -16,7 +16,7 @@ export function totpRoutes(deps: { totp: TotpService; sessions: SessionsService;
   const { totp, sessions, guards, cookie } = deps;
   const app = createRouter();
 
-  app.use('/v1/auth/login/totp', ...guards.only('login:ip'));
+  app.use('/v1/auth/login/totp', ...guards.enabled('login:ip'));
   app.openapi(
     createRoute({
       method: 'post',
