@@ -35,11 +35,18 @@ const name = benchName(import.meta.url);
 const progress = (line: string) => process.stderr.write(`[${name}] ${line}\n`);
 // Short rounds, many of them: on a shared 2-core machine the load from elsewhere shifts
 // within seconds, and alternating often spreads it over every side.
-// (2 s warm-up + 5 × 3 s) × 8 sides ≈ 2 min 20 s of load; about 3½ min in all, start-up included.
+// Reads: (2 s warm-up + 5 × 3 s) × 5 sides; logins (below): (20 s + 7 × 5 s) × 3 sides; about
+// 6 min in all, start-up included.
 const plan = planFromEnv({ rounds: 5, duration: 3, connections: 50, warmup: 2 });
 // Logins are CPU-bound in argon2/scrypt: a few in flight per core saturate the thread pool.
 const LOGIN_CONNECTIONS = 8;
-const loginPlan = { ...plan, connections: LOGIN_CONNECTIONS };
+// Longer, more and later rounds than the reads. A login runs each function of its path once, and
+// at ~150 logins/s V8 is still optimising that path half a minute in: Basalt's compiler threads
+// took 0.36 ms per login in the first 10 s of load and 0.06 ms in the fourth, its event loop
+// 1.16 ms and 0.96 ms. After a 2 s warm-up the series timed a server still compiling. Every side
+// warms up alike (argon2 and Better Auth too), and 7 × 5 s rounds at ~150/s count enough logins
+// that one round's host noise moves the median less. BENCH_LOGIN_ROUNDS etc. override these.
+const loginPlan = { ...planFromEnv({ rounds: 7, duration: 5, connections: LOGIN_CONNECTIONS, warmup: 20 }, 'BENCH_LOGIN_'), connections: LOGIN_CONNECTIONS };
 const LOGIN_USERS = 8;
 const SIGNUPS_IN_FLIGHT = 10;
 

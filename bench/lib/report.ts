@@ -15,20 +15,23 @@ export function benchName(moduleUrl: string): string {
 /**
  * The bench's plan, overridable from the environment for a quick smoke run
  * (`BENCH_ROUNDS=1 BENCH_DURATION=2 npm run bench -- health`); the section states what ran.
+ * A bench with a second series of its own passes `prefix` (e.g. `BENCH_LOGIN_`): its variables
+ * win over the general ones for that series.
  */
-export function planFromEnv(defaults: Plan): Plan {
-  const read = (name: string, fallback: number) => {
-    const raw = process.env[name];
-    if (raw === undefined || raw === '') return fallback;
+export function planFromEnv(defaults: Plan, prefix?: string): Plan {
+  const read = (suffix: string, fallback: number) => {
+    const name = [prefix && `${prefix}${suffix}`, `BENCH_${suffix}`].find((n) => n !== undefined && n !== '' && process.env[n] !== undefined && process.env[n] !== '');
+    if (name === undefined) return fallback;
+    const raw = process.env[name] as string;
     const n = Number(raw);
     if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number (got ${JSON.stringify(raw)})`);
     return n;
   };
   return {
-    rounds: Math.max(1, Math.round(read('BENCH_ROUNDS', defaults.rounds))),
-    duration: read('BENCH_DURATION', defaults.duration),
-    connections: Math.max(1, Math.round(read('BENCH_CONNECTIONS', defaults.connections))),
-    warmup: read('BENCH_WARMUP', defaults.warmup),
+    rounds: Math.max(1, Math.round(read('ROUNDS', defaults.rounds))),
+    duration: read('DURATION', defaults.duration),
+    connections: Math.max(1, Math.round(read('CONNECTIONS', defaults.connections))),
+    warmup: read('WARMUP', defaults.warmup),
   };
 }
 
