@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { BlobStore, StoredBlob } from '../../ports/blob-store.ts';
 import { EarlyFlush, diskSync, type BlobSync } from './blob-sync.ts';
+import { fileDigests, type FileDigests } from './file-digest.ts';
 import { writeFrom } from './write-from.ts';
 
 const KEY = /^[0-9a-f]{32}$/;
@@ -22,13 +23,15 @@ export class LocalBlobStore implements BlobStore {
 
   private readonly sync: BlobSync;
   private readonly flushEvery: number | undefined;
+  private readonly digests: FileDigests;
 
-  /** `sync` and `flushEveryBytes` (see EarlyFlush) are seams for tests and measurements. */
+  /** `sync`, `flushEveryBytes` (see EarlyFlush) and `digests` are seams for tests and measurements. */
   constructor(
     private readonly root: string,
-    options: { sync?: BlobSync; flushEveryBytes?: number } = {},
+    options: { sync?: BlobSync; flushEveryBytes?: number; digests?: FileDigests } = {},
   ) {
     this.sync = options.sync ?? diskSync;
+    this.digests = options.digests ?? fileDigests;
     this.flushEvery = options.flushEveryBytes;
     mkdirSync(join(root, 'tmp'), { recursive: true });
   }
@@ -40,11 +43,20 @@ export class LocalBlobStore implements BlobStore {
     const target = join(dir, key);
     const file = await open(tmp, 'wx');
     const early = new EarlyFlush(() => this.sync.file(file.fd), this.flushEvery);
+    const digest = this.digests.follow(tmp);
     let renamed = false;
     try {
-      const { size, sha256, head } = await writeFrom(source, file.fd, options.maxBytes, (bytes) => early.written(bytes));
+      const { size, head } = await writeFrom(source, file.fd, options.maxBytes, (bytes) => {
+        digest.written(bytes);
+        early.written(bytes);
+      });
       await early.settled();
-      await this.sync.file(file.fd);
+      // The digest's last read-back and the flush to disk run side by side; both end before the
+      // file is closed (a flush must not outlive its fd).
+      const [digested, flushed] = await Promise.allSettled([digest.result(size), this.sync.file(file.fd)]);
+      if (flushed.status === 'rejected') throw flushed.reason;
+      if (digested.status === 'rejected') throw digested.reason;
+      const sha256 = digested.value;
       await file.close();
       await this.shard(dir);
       await rename(tmp, target);
@@ -52,6 +64,7 @@ export class LocalBlobStore implements BlobStore {
       await this.sync.directory(dir);
       return { key, size, sha256, head };
     } catch (err) {
+      digest.drop();
       // Not closed under a flush still running on the thread pool: the fd could be reused.
       await early.settled().catch(() => {});
       await file.close().catch(() => {});

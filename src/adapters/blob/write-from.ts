@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { writev } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { BlobTooLargeError } from '../../ports/blob-store.ts';
@@ -10,22 +9,21 @@ const WRITE_BATCH = 1024 * 1024;
 const MAX_QUEUED = 4 * 1024 * 1024;
 
 /**
- * Streams `source` into the open file `fd`: each chunk is hashed the moment it arrives (still in
- * the CPU cache; hashing it after it sat in a megabyte of stream buffers cost ~40% more), then
- * queued and written with one `writev` per ~1 MiB while the next chunks arrive. The source is
- * paused while a few MiB wait for the disk. Past `maxBytes` (or when the source fails) it stops
- * reading at once and rejects after the write in flight has finished. The source is not
- * destroyed: an HTTP request must stay able to carry the error response. `onWritten` hears of
- * each batch once it is in the file.
+ * Streams `source` into the open file `fd`: chunks are queued as they arrive and written with one
+ * `writev` per ~1 MiB while the next chunks arrive. The source is paused while a few MiB wait for
+ * the disk. Past `maxBytes` (or when the source fails) it stops reading at once and rejects after
+ * the write in flight has finished. The source is not destroyed: an HTTP request must stay able
+ * to carry the error response. `onWritten` hears of each batch once it is in the file (the
+ * SHA-256 is taken from there, off the event loop: see file-digest.ts). `head` is a copy of the
+ * first bytes, for sniffing the type.
  */
 export function writeFrom(
   source: Readable,
   fd: number,
   maxBytes: number,
   onWritten: (bytes: number) => void = () => {},
-): Promise<{ size: number; sha256: string; head: Buffer }> {
+): Promise<{ size: number; head: Buffer }> {
   return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
     const head: Buffer[] = [];
     let headBytes = 0;
     let size = 0;
@@ -43,7 +41,7 @@ export function writeFrom(
     };
     const settle = () => {
       if (failure !== undefined) reject(failure);
-      else resolve({ size, sha256: hash.digest('hex'), head: Buffer.concat(head) });
+      else resolve({ size, head: Buffer.concat(head) });
     };
     function fail(err: unknown) {
       if (failure !== undefined) return;
@@ -74,7 +72,6 @@ export function writeFrom(
     function onData(chunk: Buffer) {
       size += chunk.length;
       if (size > maxBytes) return fail(new BlobTooLargeError(maxBytes));
-      hash.update(chunk);
       if (headBytes < HEAD_BYTES) {
         head.push(Buffer.from(chunk.subarray(0, HEAD_BYTES - headBytes)));
         headBytes += Math.min(chunk.length, HEAD_BYTES - headBytes);
