@@ -4,6 +4,7 @@ import type { MetricsRegistry } from '../lib/metrics.ts';
 import { logRequest } from './access-log.ts';
 import type { AppEnv } from './env.ts';
 import { requestMetrics } from './http-metrics.ts';
+import { nextTurn } from './next-turn.ts';
 import { readHeadersFromNode } from './node-request.ts';
 import { assignRequestId } from './request-id.ts';
 import type { ClientIpStep } from './client-ip.ts';
@@ -25,7 +26,8 @@ export interface RequestContextDeps {
 /**
  * What every request gets before anything else runs: its id (X-Request-Id and the request
  * logger), header reads from Node's parsed headers, its client address, and once the
- * response is ready, its access-log line and its metrics. One middleware rather than four:
+ * response is ready, its access-log line and its metrics. It starts on the loop's next turn,
+ * with the other requests that arrived in the same one (next-turn.ts). One middleware rather than four:
  * each layer of Hono's chain costs a closure, a promise and an await, and this one runs on
  * every request (bench/health.bench.ts). A bad forwarded address throws here, after the id
  * is set, so its error envelope still carries the request id.
@@ -35,6 +37,8 @@ export function requestContext(deps: RequestContextDeps): MiddlewareHandler<AppE
   const record = requestMetrics(deps.metrics);
   return async (c, next) => {
     const start = performance.now();
+    // Handled a loop turn later, with every request that arrived alongside (see nextTurn).
+    await nextTurn();
     assignRequestId(c, logger);
     readHeadersFromNode(c);
     try {
