@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSilentListener } from '../helpers/smtp.ts';
 import { login, mailedToken, register, stacks, startAccountsApp, type AccountsApp } from './harness.ts';
 
 describe.each(stacks())('single-use tokens under concurrency, secrets at rest ($name)', (stack) => {
@@ -104,4 +105,29 @@ describe('mail delivery failures', () => {
     expect(res.status).toBe(502);
     expect(res.body.error?.code).toBe('worker:password_reset_email_send_failed');
   });
+});
+
+describe('forgot-password takes the same time for a known address while the mail worker hangs', () => {
+  it('known and unknown answer alike, long before the worker would time out', async () => {
+    const silent = await startSilentListener();
+    const app = await startAccountsApp({ env: { WORKER_URL: `http://127.0.0.1:${silent.port}`, WORKER_TIMEOUT_MS: '3000' } });
+    try {
+      const user = await register(app.call);
+      const timed = async (email: string) => {
+        const started = performance.now();
+        const res = await app.call('POST', '/v1/auth/forgot-password', { json: { email } });
+        return { res, ms: performance.now() - started };
+      };
+      const known = await timed(user.email);
+      const unknown = await timed(`ghost.${user.email}`);
+      expect(known.res.status).toBe(200);
+      expect(known.res.body.data).toEqual(unknown.res.body.data);
+      // Had the answer waited for the mail, the known address would take the worker's 3 s timeout.
+      expect(known.ms).toBeLessThan(1000);
+      expect(unknown.ms).toBeLessThan(1000);
+    } finally {
+      await app.close();
+      await silent.close();
+    }
+  }, 20_000);
 });
