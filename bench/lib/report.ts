@@ -20,7 +20,8 @@ export function benchName(moduleUrl: string): string {
  */
 export function planFromEnv(defaults: Plan, prefix?: string): Plan {
   const read = (suffix: string, fallback: number) => {
-    const name = [prefix && `${prefix}${suffix}`, `BENCH_${suffix}`].find((n) => n !== undefined && n !== '' && process.env[n] !== undefined && process.env[n] !== '');
+    const names = prefix ? [`${prefix}${suffix}`, `BENCH_${suffix}`] : [`BENCH_${suffix}`];
+    const name = names.find((n) => (process.env[n] ?? '') !== '');
     if (name === undefined) return fallback;
     const raw = process.env[name] as string;
     const n = Number(raw);
