@@ -67,10 +67,12 @@ export async function buildContent(config: Config, deps: { sql: SqlStore; kv: Kv
   }
   const searchIndexer = new SearchIndexer({ stream: eventStream, index: search, posts: new PostsRepo(sql.db), users: new UsersRepo(sql.db), kv: deps.kv, logger });
   await searchIndexer.start();
+  const blobs = new LocalBlobStore(join(config.DATA_DIR, 'blobs'), { directIo: config.BLOB_DIRECT_IO === 'auto' });
+  logger.info({ directIo: blobs.directIo }, blobs.directIo ? 'blob store: uploads written with O_DIRECT' : 'blob store: uploads written through the page cache');
   return {
     events,
     eventStream,
-    blobs: new LocalBlobStore(join(config.DATA_DIR, 'blobs')),
+    blobs,
     search,
     searchIndexer,
     flushEvents: () => started.drain(),

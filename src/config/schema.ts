@@ -135,6 +135,8 @@ export const configSchema = z.object({
   // Content: posts, files, search, events (docs/content.md).
   MAX_UPLOAD_BYTES: positiveInt.default(25 * 1024 * 1024),
   UPLOAD_QUOTA_BYTES: positiveInt.default(1024 * 1024 * 1024),
+  // auto: blobs are written around the page cache (O_DIRECT) where the file system allows it.
+  BLOB_DIRECT_IO: z.enum(['auto', 'off']).default('auto'),
   EVENTS_RETENTION_SECONDS: positiveInt.default(3600),
   EVENTS_MAX_RETAINED: positiveInt.default(100_000),
   EVENTS_HEARTBEAT_SECONDS: positiveInt.default(15),

@@ -8,6 +8,9 @@ import type { Readable } from 'node:stream';
  * - `put` streams: memory use does not grow with the blob's size. It resolves only once the
  *   whole blob is durable; when the source fails, or passes `maxBytes`, it rejects
  *   (BlobTooLargeError for the limit, stopping at once) and leaves nothing behind.
+ * - `put` consumes the chunks it reads: a chunk may be moved to another thread (it then reads
+ *   as empty), so a caller must not read a chunk after handing it to the source. Request
+ *   bodies never are.
  * - A blob is visible to `open` only after `put` resolved (no partial reads).
  * - `delete` is idempotent; concurrent `put`s never share a key.
  */

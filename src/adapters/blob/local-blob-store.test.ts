@@ -1,15 +1,78 @@
-import { existsSync, fstatSync, readdirSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { constants, existsSync, fstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/helpers/backends.ts';
 import { filesUnder, runBlobStoreContract } from '../../ports/blob-store.contract.ts';
 import { EarlyFlush, diskSync, type BlobSync } from './blob-sync.ts';
+import { directIoFlag } from './direct-io.ts';
 import { LocalBlobStore } from './local-blob-store.ts';
 
-runBlobStoreContract('local folder', async () => {
+const MiB = 1024 * 1024;
+const modes = [
+  { name: 'O_DIRECT', directIo: true },
+  { name: 'page cache', directIo: false },
+];
+
+for (const mode of modes) {
+  runBlobStoreContract(`local folder (${mode.name})`, async () => {
+    const dir = tempDir('basalt-blobs-');
+    return { store: new LocalBlobStore(dir.path, { directIo: mode.directIo }), leftovers: () => filesUnder(dir.path), cleanup: async () => dir.remove() };
+  });
+}
+
+/** The open flags of this process's descriptor for the file at `path`, from /proc. */
+function openFlags(path: string): number | undefined {
+  for (const fd of readdirSync('/proc/self/fd')) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      continue;
+    }
+    if (target !== path) continue;
+    const flags = /^flags:\s+([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'));
+    return flags ? Number.parseInt(flags[1] as string, 8) : undefined;
+  }
+  return undefined;
+}
+
+describe.each(modes)('LocalBlobStore writes ($name)', ({ directIo }) => {
   const dir = tempDir('basalt-blobs-');
-  return { store: new LocalBlobStore(dir.path), leftovers: () => filesUnder(dir.path), cleanup: async () => dir.remove() };
+  afterAll(() => dir.remove());
+  const store = new LocalBlobStore(dir.path, { directIo });
+
+  it.each([0, 1, 4095, 4096, 4097, MiB - 1, MiB, MiB + 1, 3.5 * MiB + 123])('stores exactly %i bytes, whatever their alignment', async (size) => {
+    const bytes = randomBytes(size);
+    // Uneven chunks, so blocks fill across chunk boundaries.
+    const chunks = [];
+    for (let at = 0; at < size; at += 50_000 + (at % 7) * 1000) chunks.push(bytes.subarray(at, Math.min(size, at + 50_000 + (at % 7) * 1000)));
+    const blob = await store.put(Readable.from(chunks), { maxBytes: 8 * MiB });
+    expect(blob.size).toBe(size);
+    expect(blob.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(readFileSync(join(dir.path, blob.key.slice(0, 2), blob.key)).equals(bytes)).toBe(true);
+  });
+
+  it(directIo ? 'writes around the page cache (O_DIRECT) where the file system allows it' : 'writes through the page cache when O_DIRECT is off', async () => {
+    if (process.platform === 'linux') expect(directIoFlag(join(dir.path, 'tmp'))).toBe(constants.O_DIRECT);
+    expect(store.directIo).toBe(directIo && process.platform === 'linux');
+    const source = new Readable({ read() {} });
+    const put = store.put(source, { maxBytes: 8 * MiB });
+    source.push(randomBytes(1.5 * MiB));
+    let part: string | undefined;
+    for (let i = 0; i < 100 && part === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      part = readdirSync(join(dir.path, 'tmp')).find((f) => f.endsWith('.part'));
+    }
+    expect(part).toBeDefined();
+    const flags = openFlags(join(dir.path, 'tmp', part as string));
+    source.push(null);
+    await put;
+    if (process.platform !== 'linux') return;
+    expect(flags).toBeDefined();
+    expect(((flags as number) & constants.O_DIRECT) !== 0).toBe(directIo);
+  });
 });
 
 /** The real flushes, recording what was on disk at each call and when each one finished. */
@@ -82,11 +145,12 @@ describe('LocalBlobStore durability', () => {
 });
 
 describe('LocalBlobStore early flushes', () => {
-  it('flushes while a large blob is still being written, and once more when it is complete', async () => {
+  it('without O_DIRECT, flushes while a large blob is still being written, and once more when it is complete', async () => {
     const dir = tempDir('basalt-blobs-');
     try {
       const events: string[] = [];
-      const store = new LocalBlobStore(dir.path, { sync: recordingSync(dir.path, events), flushEveryBytes: 2 * 1024 * 1024 });
+      // Through the page cache: with O_DIRECT nothing is left to flush early.
+      const store = new LocalBlobStore(dir.path, { directIo: false, sync: recordingSync(dir.path, events), flushEveryBytes: 2 * 1024 * 1024 });
       const chunks = Array.from({ length: 16 }, (_, i) => Buffer.alloc(512 * 1024, i));
       const blob = await store.put(Readable.from(chunks), { maxBytes: 100 * 1024 * 1024 });
       const flushedSizes = events.filter((e) => e.startsWith('file sync:')).map((e) => Number(/(\d+) bytes/.exec(e)?.[1]));

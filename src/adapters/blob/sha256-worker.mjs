@@ -1,59 +1,41 @@
-// The thread of src/adapters/blob/file-digest.ts: SHA-256 of files being written, read back
-// from the page cache behind the writer. Plain JavaScript on purpose: worker threads do not
-// inherit tsx's loader, and this file needs nothing but Node.
+// The thread of src/adapters/blob/stream-digest.ts: SHA-256 of streams being stored, from the
+// chunks moved here. Plain JavaScript on purpose: worker threads do not inherit tsx's loader,
+// and this file needs nothing but Node.
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 
 if (parentPort === null) throw new Error('sha256-worker.mjs runs as a worker thread');
 const port = parentPort;
 
-// Reads of 1 MiB: few system calls, and a slice still in the CPU cache when it is hashed.
-const buffer = Buffer.allocUnsafe(1024 * 1024);
-/** @type {Map<number, { fd: number, hash: import('node:crypto').Hash, hashed: number }>} */
-const files = new Map();
+/** @type {Map<number, import('node:crypto').Hash>} */
+const hashes = new Map();
 
-/** Hashes the file up to `upTo` bytes; the writer has reported them written. */
-function catchUp(file, upTo) {
-  while (file.hashed < upTo) {
-    const n = readSync(file.fd, buffer, 0, Math.min(buffer.length, upTo - file.hashed), file.hashed);
-    if (n === 0) throw new Error(`the file ends at ${file.hashed} bytes, ${upTo} were reported written`);
-    file.hash.update(buffer.subarray(0, n));
-    file.hashed += n;
-  }
-}
-
-function forget(id) {
-  const file = files.get(id);
-  if (file === undefined) return;
-  files.delete(id);
-  closeSync(file.fd);
+function hashOf(id) {
+  let hash = hashes.get(id);
+  if (hash === undefined) hashes.set(id, (hash = createHash('sha256')));
+  return hash;
 }
 
 port.on('message', (message) => {
   const { op, id } = message;
   try {
-    if (op === 'open') {
-      files.set(id, { fd: openSync(message.path, 'r'), hash: createHash('sha256'), hashed: 0 });
-    } else if (op === 'written') {
-      const file = files.get(id);
-      if (file !== undefined) catchUp(file, message.upTo);
+    if (op === 'update') {
+      const hash = hashOf(id);
+      let bytes = 0;
+      for (const chunk of message.chunks) {
+        hash.update(new Uint8Array(chunk));
+        bytes += chunk.byteLength;
+      }
+      port.postMessage({ id, op: 'hashed', bytes });
     } else if (op === 'end') {
-      const file = files.get(id);
-      if (file === undefined) throw new Error('no such file is being followed');
-      catchUp(file, message.size);
-      const sha256 = file.hash.digest('hex');
-      forget(id);
-      port.postMessage({ id, ok: true, sha256 });
+      const sha256 = hashOf(id).digest('hex');
+      hashes.delete(id);
+      port.postMessage({ id, op: 'digest', sha256 });
     } else if (op === 'drop') {
-      forget(id);
+      hashes.delete(id);
     }
   } catch (err) {
-    try {
-      forget(id);
-    } catch {
-      // Already closed: the error below is the one to report.
-    }
-    port.postMessage({ id, ok: false, error: err instanceof Error ? err.message : String(err) });
+    hashes.delete(id);
+    port.postMessage({ id, op: 'failed', error: err instanceof Error ? err.message : String(err) });
   }
 });

@@ -1,38 +1,60 @@
-import { writev } from 'node:fs';
+import { write } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { BlobTooLargeError } from '../../ports/blob-store.ts';
+import { alignedBlocks, BLOCK_BYTES, type AlignedBlocks } from './aligned-blocks.ts';
+import { DIRECT_ALIGN } from './direct-io.ts';
 
 const HEAD_BYTES = 64 * 1024;
-// One writev per ~1 MiB received (not one write per 64 KiB socket chunk): few system calls.
-const WRITE_BATCH = 1024 * 1024;
-// Queued bytes at which the source is paused until the disk catches up: memory stays constant.
-const MAX_QUEUED = 4 * 1024 * 1024;
+// Blocks being written at once; past that the source is paused: memory stays constant.
+const MAX_IN_FLIGHT = 4;
+
+/** Where each chunk goes once it has been copied for the disk (the SHA-256: see stream-digest.ts). */
+export interface ChunkSink {
+  /** Takes the chunk; it may move its memory away (the caller must not read it afterwards). */
+  update(chunk: Buffer): void;
+  /** True while the sink is behind: the source is paused until `whenIdle` calls back. */
+  busy(): boolean;
+  whenIdle(callback: () => void): void;
+}
+
+export interface WriteOptions {
+  maxBytes: number;
+  /**
+   * The file was opened with O_DIRECT: the last block is written zero-padded to DIRECT_ALIGN
+   * (the caller truncates the file to `size`).
+   */
+  direct: boolean;
+  sink: ChunkSink;
+  /** `bytes` more of the file are written (in order); for early flushes. */
+  onWritten?: (bytes: number) => void;
+  blocks?: AlignedBlocks;
+}
 
 /**
- * Streams `source` into the open file `fd`: chunks are queued as they arrive and written with one
- * `writev` per ~1 MiB while the next chunks arrive. The source is paused while a few MiB wait for
- * the disk. Past `maxBytes` (or when the source fails) it stops reading at once and rejects after
- * the write in flight has finished. The source is not destroyed: an HTTP request must stay able
- * to carry the error response. `onWritten` hears of each batch once it is in the file (the
- * SHA-256 is taken from there, off the event loop: see file-digest.ts). `head` is a copy of the
- * first bytes, for sniffing the type.
+ * Streams `source` into the open file `fd`: each chunk is copied into page-aligned blocks of
+ * 1 MiB, and each full block is written at its offset while the next ones fill (a few at once),
+ * so the file can be opened with O_DIRECT and the bytes go from these blocks to the device
+ * without passing through the page cache. Then the chunk goes to the sink. The source is paused
+ * while MAX_IN_FLIGHT blocks wait for the disk or the sink is behind. Past `maxBytes` (or when
+ * the source fails) it stops reading at once and rejects once the writes in flight have ended.
+ * The source is not destroyed: an HTTP request must stay able to carry the error response.
+ * `head` is a copy of the first bytes, for sniffing the type.
  */
-export function writeFrom(
-  source: Readable,
-  fd: number,
-  maxBytes: number,
-  onWritten: (bytes: number) => void = () => {},
-): Promise<{ size: number; head: Buffer }> {
+export function writeFrom(source: Readable, fd: number, options: WriteOptions): Promise<{ size: number; head: Buffer }> {
+  const { maxBytes, direct, sink } = options;
+  const blocks = options.blocks ?? alignedBlocks;
   return new Promise((resolve, reject) => {
     const head: Buffer[] = [];
     let headBytes = 0;
     let size = 0;
-    let queue: Buffer[] = [];
-    let queued = 0;
-    let writing = false;
+    let block: Buffer | undefined;
+    let fill = 0;
+    let offset = 0;
+    let inFlight = 0;
     let ended = false;
     let paused = false;
     let failure: unknown;
+    let settled = false;
     const detach = () => {
       source.off('data', onData);
       source.off('end', onEnd);
@@ -40,6 +62,10 @@ export function writeFrom(
       source.off('close', onClose);
     };
     const settle = () => {
+      if (settled) return;
+      settled = true;
+      if (block !== undefined) blocks.give(block);
+      block = undefined;
       if (failure !== undefined) reject(failure);
       else resolve({ size, head: Buffer.concat(head) });
     };
@@ -48,26 +74,44 @@ export function writeFrom(
       failure = err;
       detach();
       source.pause();
-      if (!writing) settle();
+      if (inFlight === 0) settle();
     }
-    function flush() {
-      writing = true;
-      const buffers = queue;
-      const bytes = queued;
-      queue = [];
-      queued = 0;
-      writeAll(fd, buffers, (err) => {
-        writing = false;
-        if (failure !== undefined) return settle();
-        if (err) return fail(err);
-        onWritten(bytes);
-        if (paused && queued < MAX_QUEUED) {
-          paused = false;
-          source.resume();
-        }
-        if (queued >= WRITE_BATCH || (ended && queued > 0)) flush();
-        else if (ended) settle();
+    function submit(last: boolean) {
+      const full = block;
+      const length = fill;
+      const at = offset;
+      block = undefined;
+      fill = 0;
+      offset += length;
+      if (full === undefined) return;
+      let bytes = length;
+      if (last && direct && length % DIRECT_ALIGN !== 0) {
+        bytes = Math.ceil(length / DIRECT_ALIGN) * DIRECT_ALIGN;
+        // A reused block holds an earlier upload's bytes: none of them may reach this file.
+        full.fill(0, length, bytes);
+      }
+      inFlight++;
+      writeAll(fd, full, bytes, at, (err) => {
+        inFlight--;
+        blocks.give(full);
+        if (err) fail(err);
+        else if (failure === undefined) options.onWritten?.(length);
+        if (failure !== undefined || ended) {
+          if (inFlight === 0) settle();
+        } else unthrottle();
       });
+    }
+    function throttle() {
+      if (paused || (inFlight < MAX_IN_FLIGHT && !sink.busy())) return;
+      paused = true;
+      source.pause();
+      if (sink.busy()) sink.whenIdle(unthrottle);
+    }
+    function unthrottle() {
+      if (!paused || failure !== undefined || ended || inFlight >= MAX_IN_FLIGHT) return;
+      if (sink.busy()) return sink.whenIdle(unthrottle);
+      paused = false;
+      source.resume();
     }
     function onData(chunk: Buffer) {
       size += chunk.length;
@@ -76,20 +120,21 @@ export function writeFrom(
         head.push(Buffer.from(chunk.subarray(0, HEAD_BYTES - headBytes)));
         headBytes += Math.min(chunk.length, HEAD_BYTES - headBytes);
       }
-      queue.push(chunk);
-      queued += chunk.length;
-      if (!writing && queued >= WRITE_BATCH) flush();
-      if (queued >= MAX_QUEUED && !paused) {
-        paused = true;
-        source.pause();
+      for (let at = 0; at < chunk.length; ) {
+        block ??= blocks.take();
+        const n = chunk.copy(block, fill, at);
+        fill += n;
+        at += n;
+        if (fill === BLOCK_BYTES) submit(false);
       }
+      sink.update(chunk);
+      throttle();
     }
     function onEnd() {
       ended = true;
       detach();
-      if (writing) return;
-      if (queued > 0) flush();
-      else settle();
+      submit(true);
+      if (inFlight === 0) settle();
     }
     function onClose() {
       // Closed without 'end' or 'error': destroyed by someone else mid-way.
@@ -103,16 +148,11 @@ export function writeFrom(
   });
 }
 
-/** `writev` until every byte is written (a regular file may still take fewer at once). */
-function writeAll(fd: number, buffers: Buffer[], done: (err: NodeJS.ErrnoException | null) => void): void {
-  writev(fd, buffers, (err, written) => {
+/** `write` until all `length` bytes are in the file (a regular file may still take fewer at once). */
+function writeAll(fd: number, buffer: Buffer, length: number, position: number, done: (err: NodeJS.ErrnoException | null) => void, from = 0): void {
+  write(fd, buffer, from, length - from, position + from, (err, written) => {
     if (err) return done(err);
-    let rest = written;
-    let i = 0;
-    while (i < buffers.length && rest >= (buffers[i] as Buffer).length) rest -= (buffers[i++] as Buffer).length;
-    if (i === buffers.length) return done(null);
-    const remaining = buffers.slice(i);
-    remaining[0] = (remaining[0] as Buffer).subarray(rest);
-    writeAll(fd, remaining, done);
+    if (from + written >= length) return done(null);
+    writeAll(fd, buffer, length, position, done, from + written);
   });
 }

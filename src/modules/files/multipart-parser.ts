@@ -110,8 +110,10 @@ export class MultipartParser {
     }
     // No delimiter: everything goes, except a tail that may be the delimiter's beginning.
     const keep = this.partialDelimiterAt(buf, Math.max(pos, buf.length - this.delimiter.length + 1));
+    // Set aside first: the handler may take the chunk's memory (blobs move whole chunks to the
+    // digest thread), after which `buf` reads as empty.
+    this.carry = keep < buf.length ? buf.subarray(keep) : EMPTY;
     if (this.receiving && keep > pos) this.handler.onData(buf.subarray(pos, keep));
-    this.carry = buf.subarray(keep);
     return -1;
   }
 
