@@ -70,9 +70,14 @@ export class NatsEventStream implements EventStream {
     }
   }
 
-  /** Feeds the fan-out; resolves once the retained window has been replayed locally. */
-  private async pump(consumer: { info(cached?: boolean): Promise<{ num_pending: number; delivered: { stream_seq: number } }> }): Promise<void> {
-    let processed = 0;
+  /**
+   * Feeds the fan-out; resolves once the retained window has been replayed locally. Counted in
+   * this consumer's own sequence (messages delivered to it), not the stream's: a stream whose
+   * messages have all aged out still has a last sequence, which no message will ever reach
+   * (a start after an hour without events waited for it forever).
+   */
+  private async pump(consumer: { info(cached?: boolean): Promise<{ num_pending: number; delivered: { consumer_seq: number } }> }): Promise<void> {
+    let handled = 0;
     let caughtUp: (() => void) | undefined;
     let target = Number.POSITIVE_INFINITY;
     const ready = new Promise<void>((resolve) => {
@@ -85,16 +90,16 @@ export class NatsEventStream implements EventStream {
         } catch (err) {
           this.options.logger.warn({ err, seq: m.seq }, 'event stream: undecodable message skipped');
         }
-        processed = m.seq;
-        if (processed >= target) caughtUp?.();
+        handled = m.info.deliverySequence;
+        if (handled >= target) caughtUp?.();
       }
     })();
     // The replay is done when nothing is pending and every delivered message was handled.
     for (;;) {
       const info = await consumer.info();
       if (info.num_pending === 0) {
-        target = info.delivered.stream_seq;
-        if (processed >= target) caughtUp?.();
+        target = info.delivered.consumer_seq;
+        if (handled >= target) caughtUp?.();
         break;
       }
       await new Promise((r) => setTimeout(r, 20));

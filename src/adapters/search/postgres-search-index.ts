@@ -50,7 +50,11 @@ export class PostgresSearchIndex implements SearchIndex {
         select kind, id, owner_id, visibility, created_at, ${weighted(sql.ref('title'), sql.ref('body'))} from search_documents`.execute(db);
     }
     await sql`drop index if exists search_documents_recent`.execute(db);
-    await sql`alter table search_documents drop column if exists tsv`.execute(db);
+    // Only when there is a column to drop: ALTER TABLE locks the table even when it has nothing
+    // to do, and every instance's start would then wait for (and hold up) the searches in flight.
+    const { rows: old } = await sql<{ n: number }>`select count(*)::int as n from information_schema.columns
+      where table_schema = current_schema() and table_name = 'search_documents' and column_name = 'tsv'`.execute(db);
+    if ((old[0]?.n ?? 0) > 0) await sql`alter table search_documents drop column tsv`.execute(db);
     return new PostgresSearchIndex(db, Math.max(1, Math.floor(options.candidates ?? 1000)));
   }
 
