@@ -56,7 +56,7 @@ export class LocalBlobStore implements BlobStore {
     const tmp = join(this.root, 'tmp', `${key}.part`);
     const dir = join(this.root, key.slice(0, 2));
     const target = join(dir, key);
-    const direct = this.direct !== 0;
+    const direct = this.directIo;
     const file = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | this.direct);
     // O_DIRECT leaves no dirty pages behind: nothing to flush early.
     const early = direct ? undefined : new EarlyFlush(() => this.sync.file(file.fd), this.flushEvery);

@@ -28,15 +28,15 @@ const MAX_UNHASHED = 8 * 1024 * 1024;
 const MOVE_FROM_BYTES = 16 * 1024;
 
 /**
- * The bytes of a chunk as an ArrayBuffer the thread may take: the chunk's own memory when the
- * chunk is all of it (an HTTP body chunk is: node:http copies each one out of its read buffer),
- * so it moves across without a copy and is empty here afterwards; otherwise a copy, so memory
- * others still use (a pooled Buffer, a slice of a larger one) is never taken from them.
+ * The bytes of a chunk as an ArrayBuffer the thread may take (every one is transferred): the
+ * chunk's own memory when the chunk is all of it (an HTTP body chunk is: node:http copies each
+ * one out of its read buffer), so it moves across without a copy and is empty here afterwards;
+ * otherwise a copy of its own, so memory others still use (a pooled Buffer, a slice of a larger
+ * one) is never taken from them.
  */
-function movable(chunk: Buffer): { bytes: ArrayBuffer; moved: boolean } {
+function movable(chunk: Buffer): ArrayBuffer {
   const own = chunk.buffer instanceof ArrayBuffer && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
-  if (own && chunk.byteLength >= MOVE_FROM_BYTES) return { bytes: chunk.buffer, moved: true };
-  return { bytes: new Uint8Array(chunk).buffer, moved: false };
+  return own && chunk.byteLength >= MOVE_FROM_BYTES ? chunk.buffer : new Uint8Array(chunk).buffer;
 }
 
 /**
@@ -59,21 +59,18 @@ export class StreamDigests {
     const state: Digesting = { unhashed: 0, idle: new Set() };
     this.digesting.set(id, state);
     let batch: ArrayBuffer[] = [];
-    let moving: ArrayBuffer[] = [];
     let batched = 0;
     const send = () => {
-      if (state.failure === undefined) this.post({ op: 'update', id, chunks: batch }, moving);
+      if (state.failure === undefined) this.post({ op: 'update', id, chunks: batch }, batch);
       state.unhashed += batched;
       batch = [];
-      moving = [];
       batched = 0;
     };
     return {
       update: (chunk) => {
         if (chunk.length === 0) return;
-        const { bytes, moved } = movable(chunk);
+        const bytes = movable(chunk);
         batch.push(bytes);
-        if (moved) moving.push(bytes);
         batched += bytes.byteLength;
         if (batched >= BATCH_BYTES) send();
       },
@@ -95,7 +92,8 @@ export class StreamDigests {
       drop: () => {
         if (!this.digesting.has(id)) return;
         this.forget(id);
-        this.post({ op: 'drop', id }, []);
+        // A thread that died took the stream with it: no new one is started just to forget it.
+        this.worker?.postMessage({ op: 'drop', id });
       },
     };
   }
